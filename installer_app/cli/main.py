@@ -1,0 +1,96 @@
+"""``installer-app`` command line: argparse front end over :mod:`installer_app.services`.
+
+Exit codes (CONTRACT.md): 0 allowed / done, 3 allowed with warnings, 4 blocked, 2 bad input or
+usage, 1 unexpected failure. Heavy modules are imported inside the commands that need them so
+that short commands start quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from installer_app import __version__
+from installer_app.cli import context
+from installer_app.errors import UserError
+
+EXIT_OK = 0
+EXIT_UNEXPECTED = 1
+EXIT_BAD_INPUT = 2
+EXIT_WARN = 3
+EXIT_BLOCK = 4
+
+log = logging.getLogger("installer_app")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with a one-line hint instead of a usage dump on stderr."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="installer-app",
+        description="Installer assistant: is this PPMID pre-notified as SMETS1 or SMETS2+?",
+    )
+    parser.add_argument("--version", action="version", version=f"installer-app {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="data directory (default: $INSTALLER_APP_DATA_DIR or the user data directory)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    from installer_app.cli import commands_reference
+
+    commands_reference.register(sub)
+    for name in ("commands_devices", "commands_check", "commands_gui", "commands_sync"):
+        try:
+            module = __import__(f"installer_app.cli.{name}", fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"installer_app.cli.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    context.configure(args.data_dir)
+    handler = getattr(args, "func", None)
+    if handler is None:
+        gui = getattr(args, "default_gui", None)
+        if gui is None:
+            parser.print_help()
+            return EXIT_OK
+        handler = gui
+    try:
+        code: int = handler(args)
+        return code
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted: nothing was changed by the unfinished step", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # noqa: BLE001 - last line of defence: log, never a traceback
+        path = context.log_exception(exc)
+        print(
+            f"unexpected error ({type(exc).__name__}: {exc}).\n"
+            f"Details were written to {path}; please send that file to support.",
+            file=sys.stderr,
+        )
+        return EXIT_UNEXPECTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

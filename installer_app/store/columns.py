@@ -1,0 +1,108 @@
+"""Column-wise validation of CSV values.
+
+A whole column is first checked with one regular expression over its joined values (fast path:
+already normalised and valid); only when that fails is each distinct value normalised on its
+own, and each bad value reported with its line. 100,000-row lists stay fast this way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from installer_app.store.csv_table import CsvTable, ErrorList
+
+SEP = "\x00"
+
+
+def joined_pattern(item: str) -> re.Pattern[str]:
+    """A pattern matching SEP-joined values, each matching ``item``."""
+    return re.compile(f"(?:{item})(?:{SEP}(?:{item}))*")
+
+
+def normalised_column(
+    table: CsvTable,
+    field: str,
+    normalise: Callable[[str], str],
+    errors: ErrorList,
+    *,
+    fast: re.Pattern[str] | None = None,
+    hint: str = "",
+) -> list[str]:
+    """The column's values normalised; bad values are added to ``errors`` with their line."""
+    values = table.column(field)
+    if fast is not None and fast.fullmatch(SEP.join(values)):
+        return values
+    mapping: dict[str, str] = {}
+    bad: dict[str, str] = {}
+    for value in set(values):
+        try:
+            mapping[value] = normalise(value)
+        except ValueError as exc:
+            bad[value] = str(exc)
+    if bad:
+        label = table.label(field)
+        for value, line in zip(values, table.row_lines, strict=True):
+            problem = bad.get(value)
+            if problem is not None:
+                shown = value.strip()
+                detail = problem if shown and shown in problem else f"{shown!r} {problem}"
+                errors.add(line, f"column {label!r}: {detail}{'; ' + hint if hint else ''}")
+        return values
+    return [mapping[value] for value in values]
+
+
+def optional_column(
+    table: CsvTable,
+    field: str,
+    normalise: Callable[[str], str],
+    errors: ErrorList,
+    *,
+    fast: re.Pattern[str] | None = None,
+    hint: str = "",
+) -> list[str | None]:
+    """Like :func:`normalised_column`, but empty values (or a missing column) give None."""
+    if not table.has(field):
+        return [None] * len(table.rows)
+
+    def normalise_or_empty(value: str) -> str:
+        return normalise(value) if value.strip() else ""
+
+    values = normalised_column(table, field, normalise_or_empty, errors, fast=fast, hint=hint)
+    return [value or None for value in values]
+
+
+def text_column(table: CsvTable, field: str, max_length: int = 200) -> list[str]:
+    """Free text (names, notes): stripped; an over-long value is cut, never fatal."""
+    if not table.has(field):
+        return [""] * len(table.rows)
+    return [value.strip()[:max_length] for value in table.column(field)]
+
+
+def choice(options: dict[str, str], what: str) -> Callable[[str], str]:
+    """A normaliser accepting one of ``options`` (keys are upper-case spellings)."""
+    allowed = ", ".join(dict.fromkeys(options.values()))
+
+    def normalise(value: str) -> str:
+        try:
+            return options[" ".join(value.split()).upper()]
+        except KeyError:
+            raise ValueError(f"is not a known {what} (use one of: {allowed})") from None
+
+    return normalise
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_date(value: str) -> str:
+    import datetime as dt
+
+    text = value.strip()
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError("is not a date in the form YYYY-MM-DD")
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("is not a real calendar date (YYYY-MM-DD)") from None
+    return text

@@ -1,0 +1,155 @@
+"""The CPL in the database: swap in a parsed file, and the queries the app needs."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from installer_app.domain.model import CplEntry, Generation
+from installer_app.errors import UserError
+from installer_app.store.cpl_file import INSERT_COLUMNS, ParsedCpl
+from installer_app.store.db import Database
+from installer_app.store.reference import SourceMeta, VersionInfo, replace_list
+
+_INSERT = (
+    f"INSERT INTO cpl_entry ({', '.join(INSERT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(INSERT_COLUMNS))})"
+)
+
+ENTRY_COLUMNS = (
+    "device_type, manufacturer_id, model_id, hardware_version, firmware_version, "
+    "smets_generation, status, manufacturer_name, model_name, smets_chts_version, gbcs_version, "
+    "cpa_expiry, bilingual"
+)
+CURRENT = "(SELECT id FROM dataset_version WHERE kind = 'cpl' AND is_current)"
+
+
+def store_cpl(db: Database, parsed: ParsedCpl, meta: SourceMeta, file_name: str) -> VersionInfo:
+    """Swap the parsed CPL in atomically; a duplicate entry key refuses the whole file."""
+    try:
+        return replace_list(
+            db, "cpl", meta, _INSERT, parsed.rows, len(parsed), dict(parsed.summary)
+        )
+    except sqlite3.IntegrityError:
+        duplicates = parsed.duplicate_keys()
+        if not duplicates:
+            raise
+        details = [
+            f"line {line}: the same entry as line {first} (Device Type {key[0]}, Manufacturer "
+            f"{key[1]}, Model {key[2]}, Hardware {key[3]}, Firmware {key[4]})"
+            for first, line, key in duplicates[:20]
+        ]
+        raise UserError(
+            f"{file_name}: {len(duplicates)} duplicate entr(ies), nothing imported; the stored "
+            "CPL is unchanged. Each Device Type + Manufacturer + Model + Hardware + Firmware "
+            "may appear once. Remove the repeated lines and import again.",
+            details=details,
+        ) from None
+
+
+def entry_from_row(row: tuple[object, ...]) -> CplEntry:
+    return CplEntry(
+        device_type=str(row[0]),
+        manufacturer_id=str(row[1]),
+        model_id=str(row[2]),
+        hardware_version=str(row[3]),
+        firmware_version=str(row[4]),
+        smets_generation=Generation(str(row[5])),
+        status=str(row[6]),
+        manufacturer_name=str(row[7]),
+        model_name=str(row[8]),
+        smets_chts_version=str(row[9]),
+        gbcs_version=str(row[10]),
+        cpa_expiry=None if row[11] is None else str(row[11]),
+        bilingual=bool(row[12]),
+    )
+
+
+def entries_for_model(
+    connection: sqlite3.Connection, manufacturer_id: str, model_id: str
+) -> list[CplEntry]:
+    """Every current CPL entry of one manufacturer + model (all hardware and firmware)."""
+    rows = connection.execute(
+        f"SELECT {ENTRY_COLUMNS} FROM cpl_entry WHERE version_id = {CURRENT} "
+        "AND manufacturer_id = ? AND model_id = ?",
+        (manufacturer_id, model_id),
+    ).fetchall()
+    return [entry_from_row(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class FindQuery:
+    manufacturer: str | None = None
+    model: str | None = None
+    text: str | None = None
+    device_type: str | None = None
+    generation: str | None = None
+    status: str | None = None
+    bilingual_only: bool = False
+    limit: int | None = None
+    offset: int = 0
+    order_by: str = "manufacturer_id, model_id, hardware_version, firmware_version, device_type"
+
+
+_ORDERABLE = {
+    "device_type",
+    "manufacturer_id",
+    "model_id",
+    "hardware_version",
+    "firmware_version",
+    "smets_generation",
+    "status",
+    "manufacturer_name",
+    "model_name",
+}
+
+
+def _where(query: FindQuery) -> tuple[str, list[object]]:
+    clauses = [f"version_id = {CURRENT}"]
+    params: list[object] = []
+    if query.manufacturer:
+        clauses.append("manufacturer_id = ?")
+        params.append(query.manufacturer.strip().upper())
+    if query.model:
+        clauses.append("model_id = ?")
+        params.append(query.model.strip().upper())
+    if query.device_type:
+        clauses.append("device_type = ?")
+        params.append(query.device_type.strip().upper())
+    if query.generation:
+        clauses.append("smets_generation = ?")
+        params.append(Generation.parse(query.generation).value)
+    if query.status:
+        clauses.append("status = ? COLLATE NOCASE")
+        params.append(query.status.strip())
+    if query.bilingual_only:
+        clauses.append("bilingual")
+    if query.text:
+        # Every word must appear in one of the searchable fields (case-insensitive LIKE).
+        for word in query.text.split():
+            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            clauses.append(
+                "(manufacturer_name LIKE ? ESCAPE '\\' OR model_name LIKE ? ESCAPE '\\' "
+                "OR manufacturer_id LIKE ? ESCAPE '\\' OR model_id LIKE ? ESCAPE '\\' "
+                "OR firmware_version LIKE ? ESCAPE '\\' OR device_type LIKE ? ESCAPE '\\')"
+            )
+            params.extend([pattern] * 6)
+    return " AND ".join(clauses), params
+
+
+def find_entries(connection: sqlite3.Connection, query: FindQuery) -> list[CplEntry]:
+    where, params = _where(query)
+    order = ", ".join(
+        part.strip() for part in query.order_by.split(",") if part.strip().split()[0] in _ORDERABLE
+    )
+    sql = f"SELECT {ENTRY_COLUMNS} FROM cpl_entry WHERE {where} ORDER BY {order or 'model_id'}"
+    if query.limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params.extend([query.limit, query.offset])
+    return [entry_from_row(row) for row in connection.execute(sql, params).fetchall()]
+
+
+def count_entries(connection: sqlite3.Connection, query: FindQuery) -> int:
+    where, params = _where(query)
+    row = connection.execute(f"SELECT count(*) FROM cpl_entry WHERE {where}", params).fetchone()
+    return int(row[0])
