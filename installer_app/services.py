@@ -21,6 +21,7 @@ from installer_app.store.reference import (
     confirm_current,
     current_version,
 )
+from installer_app.sync import urls
 
 Progress = Callable[[str, int, int | None], None]
 """progress(stage, done, total): stage is "download", "parse" or "store"."""
@@ -108,8 +109,6 @@ def import_reference(
     The stored list is replaced atomically, or not at all. Identical content (by SHA-256) and
     HTTP 304 only confirm the current version.
     """
-    from installer_app.sync import download
-
     if kind not in WHAT:
         raise ValueError(kind)
     with db.read() as connection:
@@ -117,8 +116,10 @@ def import_reference(
     etag = last_modified = None
     temp: Path | None = None
     try:
-        if download.is_url(source):
-            same_source = previous is not None and previous.source == download.display_url(source)
+        if urls.is_url(source):
+            from installer_app.sync import download
+
+            same_source = previous is not None and previous.source == urls.display_url(source)
             fetched = download.fetch(
                 source,
                 db.data_dir,
@@ -129,9 +130,11 @@ def import_reference(
                 else None,
                 cancel=cancel,
             )
-            shown = download.display_url(source)
+            shown = urls.display_url(source)
             if fetched.not_modified:
-                info = confirm_current(db, kind, SourceMeta(shown, previous.sha256 if previous else ""))
+                info = confirm_current(
+                    db, kind, SourceMeta(shown, previous.sha256 if previous else "")
+                )
                 return ImportResult(kind, "not-modified", info, previous)
             assert fetched.path is not None
             temp = fetched.path
@@ -162,6 +165,13 @@ def import_reference(
         else:
             info = lists.store_advisories(db, lists.parse_advisories(data, name), meta)
         return ImportResult(kind, "imported", info, previous)
+    except UserError as exc:
+        text = exc.message.lower()
+        if "unchanged" in text or "nothing was changed" in text:
+            raise
+        raise UserError(
+            f"{exc.message} The stored {WHAT[kind]} is unchanged.", details=exc.details
+        ) from None
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)

@@ -75,7 +75,6 @@ def upgrade() -> None:
         sa.Column("cpa_expiry", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("smets_generation", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("bilingual", sa.Boolean(), nullable=False),
-        sa.Column("line", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["version_id"],
             ["dataset_version.id"],

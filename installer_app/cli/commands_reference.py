@@ -94,10 +94,8 @@ def _status(args: argparse.Namespace) -> int:
     if info.etag or info.last_modified:
         print(f"  ETag          {info.etag or '-'}   Last-Modified {info.last_modified or '-'}")
     print(f"  imported      {info.imported_at}")
-    print(
-        f"  confirmed     {info.confirmed_at} ({age:.1f} days ago"
-        f"{'; OLDER THAN THE ' + format(max_age, 'g') + '-DAY LIMIT: sync or import' if stale else ''})"
-    )
+    warning = f"; older than the {max_age:g}-day limit: sync or import" if stale else ""
+    print(f"  confirmed     {info.confirmed_at} ({age:.1f} days ago{warning})")
     for key, title in (("by_device_type", "device types"), ("by_generation", "generations")):
         counts = summary.get(key)
         if isinstance(counts, dict):

@@ -26,17 +26,9 @@ EXIT_BLOCK = 4
 log = logging.getLogger("installer_app")
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that exits 2 with a one-line hint instead of a usage dump on stderr."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        sys.exit(EXIT_BAD_INPUT)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    # argparse exits with status 2 on a usage error, as the contract wants.
+    parser = argparse.ArgumentParser(
         prog="installer-app",
         description="Installer assistant: is this PPMID pre-notified as SMETS1 or SMETS2+?",
     )
@@ -47,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="data directory (default: $INSTALLER_APP_DATA_DIR or the user data directory)",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     from installer_app.cli import commands_reference
 
     commands_reference.register(sub)
@@ -82,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was changed by the unfinished step", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except Exception as exc:  # noqa: BLE001 - last line of defence: log, never a traceback
+    except Exception as exc:
         path = context.log_exception(exc)
         print(
             f"unexpected error ({type(exc).__name__}: {exc}).\n"

@@ -45,7 +45,9 @@ class GenerationRules:
             try:
                 compiled = re.compile(pattern, re.IGNORECASE)
             except re.error as exc:
-                raise ValueError(f"generation rule {index}: bad pattern {pattern!r}: {exc}") from exc
+                raise ValueError(
+                    f"generation rule {index}: bad pattern {pattern!r}: {exc}"
+                ) from exc
             note = item.get("note", "")
             rules.append(
                 GenerationRule(compiled, Generation.parse(generation), str(note) if note else "")

@@ -71,7 +71,7 @@ def normalise_version(text: str, *, max_length: int = 30) -> str:
 
 
 def normalise_text_id(text: str, *, max_length: int = 30) -> str:
-    """An identifier accepted as sent (manufacturer/model in DUIS messages): stripped, upper-cased."""
+    """An identifier accepted as sent (DUIS manufacturer/model): stripped, upper-cased."""
     value = text.strip().upper()
     if not value:
         raise ValueError("is empty")
@@ -99,7 +99,7 @@ def install_code_crc_ok(code_with_crc: bytes) -> bool:
 
 
 def parse_install_code(text: str) -> bytes:
-    """Hex text of an install code plus CRC (separators allowed) to bytes; checks the length only."""
+    """Install code + CRC as hex text (separators allowed) to bytes; checks the length only."""
     compact = _EUI_SEPARATORS.sub("", text.strip()).upper()
     if not compact or not _HEX.fullmatch(compact) or len(compact) % 2:
         raise ValueError(f"{text.strip()!r} is not an install code (pairs of hex digits expected)")

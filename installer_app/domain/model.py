@@ -47,7 +47,7 @@ INVENTORY_STATUSES = (
 
 @dataclass(frozen=True, slots=True)
 class DeviceReading:
-    """What was read from a device (or typed in), identifiers normalised, raw text kept for audit."""
+    """What was read from a device (or typed in): identifiers normalised, raw text kept."""
 
     device_id: str
     source: str  # "iec62056-21" | "barcode" | "manual"

@@ -13,11 +13,48 @@ from collections.abc import Callable
 from installer_app.store.csv_table import CsvTable, ErrorList
 
 SEP = "\x00"
+HEX_DIGITS = b"0123456789ABCDEF"
+
+FastCheck = Callable[[list[str]], bool]
 
 
-def joined_pattern(item: str) -> re.Pattern[str]:
-    """A pattern matching SEP-joined values, each matching ``item``."""
-    return re.compile(f"(?:{item})(?:{SEP}(?:{item}))*")
+def joined_pattern(item: str) -> FastCheck:
+    """A check that every value matches ``item`` (one regex over the joined column)."""
+    pattern = re.compile(f"(?:{item})(?:{SEP}(?:{item}))*")
+    return lambda values: pattern.fullmatch(SEP.join(values)) is not None
+
+
+def _lengths_within(values: list[str], low: int, high: int) -> bool:
+    return bool(values) and min(map(len, values)) >= low and max(map(len, values)) <= high
+
+
+def upper_hex(low: int, high: int) -> FastCheck:
+    """Every value is upper-case hex of ``low``..``high`` digits (string methods, no regex)."""
+
+    def check(values: list[str]) -> bool:
+        joined = "".join(values)
+        return (
+            joined.isascii()
+            and not joined.encode("ascii").translate(None, HEX_DIGITS)
+            and _lengths_within(values, low, high)
+        )
+
+    return check
+
+
+def upper_alnum(low: int, high: int) -> FastCheck:
+    """Every value is upper-case ASCII letters and digits, ``low``..``high`` long."""
+
+    def check(values: list[str]) -> bool:
+        joined = "".join(values)
+        return (
+            joined.isascii()
+            and joined.isalnum()
+            and joined == joined.upper()
+            and _lengths_within(values, low, high)
+        )
+
+    return check
 
 
 def normalised_column(
@@ -26,12 +63,12 @@ def normalised_column(
     normalise: Callable[[str], str],
     errors: ErrorList,
     *,
-    fast: re.Pattern[str] | None = None,
+    fast: FastCheck | None = None,
     hint: str = "",
 ) -> list[str]:
     """The column's values normalised; bad values are added to ``errors`` with their line."""
     values = table.column(field)
-    if fast is not None and fast.fullmatch(SEP.join(values)):
+    if fast is not None and fast(values):
         return values
     mapping: dict[str, str] = {}
     bad: dict[str, str] = {}
@@ -58,7 +95,7 @@ def optional_column(
     normalise: Callable[[str], str],
     errors: ErrorList,
     *,
-    fast: re.Pattern[str] | None = None,
+    fast: FastCheck | None = None,
     hint: str = "",
 ) -> list[str | None]:
     """Like :func:`normalised_column`, but empty values (or a missing column) give None."""
@@ -76,7 +113,10 @@ def text_column(table: CsvTable, field: str, max_length: int = 200) -> list[str]
     """Free text (names, notes): stripped; an over-long value is cut, never fatal."""
     if not table.has(field):
         return [""] * len(table.rows)
-    return [value.strip()[:max_length] for value in table.column(field)]
+    values = list(map(str.strip, table.column(field)))
+    if max(map(len, values), default=0) > max_length:
+        values = [value[:max_length] for value in values]
+    return values
 
 
 def choice(options: dict[str, str], what: str) -> Callable[[str], str]:

@@ -9,8 +9,8 @@ column when given, else from the SMETS/CHTS Version text by the data-driven rule
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 
 from installer_app.domain.generation import GenerationRules
 from installer_app.domain.identifiers import normalise_hex, normalise_version
@@ -22,14 +22,16 @@ from installer_app.store.columns import (
     normalised_column,
     optional_column,
     text_column,
+    upper_alnum,
+    upper_hex,
 )
 from installer_app.store.csv_table import ErrorList, no_gc, read_csv
 
 KNOWN_DEVICE_TYPES = (*DEVICE_TYPES, "SAPC")
 
-_FAST_MANUFACTURER = joined_pattern("[0-9A-F]{4}")
-_FAST_MODEL = joined_pattern("[0-9A-F]{1,30}")
-_FAST_VERSION = joined_pattern("[0-9A-Z]{1,30}")
+_FAST_MANUFACTURER = upper_hex(4, 4)
+_FAST_MODEL = upper_hex(1, 30)
+_FAST_VERSION = upper_alnum(1, 30)
 _FAST_DATE = joined_pattern(r"(?:\d{4}-[01]\d-[0-3]\d)?")
 
 _device_type = choice({t: t for t in KNOWN_DEVICE_TYPES}, "device type")
@@ -61,16 +63,15 @@ class ParsedCpl:
     cpa_expiry: list[str | None]
     generation: list[str]
     bilingual: list[int]
-    lines: list[int]
+    lines: Sequence[int]
     summary: dict[str, object] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.lines)
 
-    def rows(self, version_id: int) -> zip[tuple[object, ...]]:
-        """Tuples in the column order of :data:`INSERT_COLUMNS`."""
+    def rows(self) -> zip[tuple[object, ...]]:
+        """Tuples in the column order of :data:`INSERT_COLUMNS` (after ``version_id``)."""
         return zip(
-            repeat(version_id),
             self.manufacturer_id,
             self.model_id,
             self.hardware_version,
@@ -84,14 +85,13 @@ class ParsedCpl:
             self.cpa_expiry,
             self.generation,
             self.bilingual,
-            self.lines,
-            strict=False,
+            strict=True,
         )
 
     def duplicate_keys(self) -> list[tuple[int, int, tuple[str, ...]]]:
         """(first line, duplicate line, key) for every repeated entry key."""
         seen: dict[tuple[str, ...], int] = {}
-        duplicates = []
+        duplicates: list[tuple[int, int, tuple[str, ...]]] = []
         keys = zip(
             self.device_type,
             self.manufacturer_id,
@@ -122,45 +122,40 @@ INSERT_COLUMNS = (
     "cpa_expiry",
     "smets_generation",
     "bilingual",
-    "line",
 )
 
 
 def _generations(
-    table_columns: dict[str, list[str]],
+    text: list[str],
     explicit: list[str | None] | None,
-    lines: list[int],
+    lines: Sequence[int],
     rules: GenerationRules,
     errors: ErrorList,
-    labels: dict[str, str],
+    label: str,
 ) -> list[str]:
-    text = table_columns["smets_chts_version"]
-    by_text: dict[str, Generation | None] = {v: rules.classify(v) for v in set(text)}
-    result: list[str] = []
-    for index, version_text in enumerate(text):
-        chosen = explicit[index] if explicit is not None else None
-        if chosen:
-            result.append(chosen)
+    """Per row: the explicit generation when given, else the rule for the version text."""
+    by_text = {v: (g.value if (g := rules.classify(v)) else "") for v in set(text)}
+    result = list(map(by_text.__getitem__, text))
+    if explicit is not None:
+        result = [chosen or fallback for chosen, fallback in zip(explicit, result, strict=True)]
+    if "" not in result:
+        return result
+    for line, value, version_text in zip(lines, result, text, strict=True):
+        if value:
             continue
-        generation = by_text[version_text]
-        if generation is None:
-            if version_text.strip():
-                errors.add(
-                    lines[index],
-                    f"column {labels.get('smets_chts_version', 'SMETS/CHTS Version')!r}: "
-                    f"{version_text.strip()!r} matches no SMETS generation rule, so it is not "
-                    "known whether this entry is SMETS1 or SMETS2+. Add a 'SMETS Generation' "
-                    "column, or a rule to generation_rules.toml",
-                )
-            else:
-                errors.add(
-                    lines[index],
-                    "no SMETS/CHTS Version and no SMETS Generation: cannot tell SMETS1 from "
-                    "SMETS2+. Fill in one of them",
-                )
-            result.append("")
+        if version_text:
+            errors.add(
+                line,
+                f"column {label!r}: {version_text!r} matches no SMETS generation rule, so it is "
+                "not known whether this entry is SMETS1 or SMETS2+. Add a 'SMETS Generation' "
+                "column, or a rule to generation_rules.toml",
+            )
         else:
-            result.append(generation.value)
+            errors.add(
+                line,
+                "no SMETS/CHTS Version and no SMETS Generation: cannot tell SMETS1 from "
+                "SMETS2+. Fill in one of them",
+            )
     return result
 
 
@@ -215,14 +210,15 @@ def parse_cpl(data: bytes, file_name: str, rules: GenerationRules) -> ParsedCpl:
             else None
         )
         version_text = text_column(table, "smets_chts_version", 60)
-        labels = {name: table.label(name) for name in table.columns}
         generation = _generations(
-            {"smets_chts_version": version_text},
+            version_text,
             explicit,
             table.row_lines,
             rules,
             errors,
-            labels,
+            table.label("smets_chts_version")
+            if table.has("smets_chts_version")
+            else "SMETS/CHTS Version",
         )
         errors.raise_if_any()
 

@@ -13,10 +13,11 @@ import gc
 import io
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 
 from installer_app import paths
 from installer_app.errors import UserError
@@ -105,12 +106,11 @@ class CsvTable:
     file_name: str
     header: list[str]
     rows: list[list[str]]
-    row_lines: list[int]
+    row_lines: Sequence[int]
     columns: dict[str, int]  # field name -> column index
 
     def column(self, field: str) -> list[str]:
-        index = self.columns[field]
-        return [row[index] for row in self.rows]
+        return list(map(itemgetter(self.columns[field]), self.rows))
 
     def has(self, field: str) -> bool:
         return field in self.columns
@@ -158,26 +158,30 @@ def decode(data: bytes, file_name: str) -> str:
         ) from None
 
 
-def _split_rows(text: str, file_name: str) -> tuple[list[list[str]], list[int]]:
+def _is_blank(row: list[str]) -> bool:
+    return not any(field.strip() for field in row)
+
+
+def _split_rows(text: str, file_name: str) -> tuple[list[list[str]], Sequence[int]]:
     """Rows and the line each starts on. Blank lines are skipped."""
     if '"' not in text:
         # No quoting anywhere: plain splitting is the CSV meaning and ~2x faster.
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
-        rows: list[list[str]] = []
-        lines: list[int] = []
-        for number, line in enumerate(text.split("\n"), 1):
-            if line.strip():
-                rows.append(line.split(","))
-                lines.append(number)
-        return rows, lines
+        rows = [line.split(",") for line in text.split("\n")]
+        widths = set(map(len, rows))
+        if len(widths) == 1 and not _is_blank(rows[-1]) and not _is_blank(rows[0]):
+            return rows, range(1, len(rows) + 1)
+        numbered = [(n, row) for n, row in enumerate(rows, 1) if not _is_blank(row)]
+        return [row for _, row in numbered], [n for n, _ in numbered]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows, lines = [], []
+    found: list[list[str]] = []
+    lines: list[int] = []
     start = 1
     try:
         for row in reader:
-            if row and any(field.strip() for field in row):
-                rows.append(row)
+            if row and not _is_blank(row):
+                found.append(row)
                 lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
@@ -186,7 +190,7 @@ def _split_rows(text: str, file_name: str) -> tuple[list[list[str]], list[int]]:
             "must end with a closing quote; the file may be cut short. Get a complete copy "
             "and import it again."
         ) from None
-    return rows, lines
+    return found, lines
 
 
 def read_csv(data: bytes, file_name: str, kind: str, what: str) -> CsvTable:

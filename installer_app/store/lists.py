@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import astuple
 
 from installer_app.domain.identifiers import normalise_hex, normalise_version
@@ -122,12 +122,13 @@ _ADVISORY_COLUMNS = (
 )
 
 
-def _rows_for(items: list[EpclRow] | list[Advisory]) -> Callable[[int], Iterator[tuple[object, ...]]]:
-    def rows(version_id: int) -> Iterator[tuple[object, ...]]:
-        for item in items:
-            yield (version_id, *astuple(item))
+def _inserter(
+    sql: str, items: list[EpclRow] | list[Advisory]
+) -> Callable[[sqlite3.Connection, int], None]:
+    def insert(connection: sqlite3.Connection, version_id: int) -> None:
+        connection.executemany(sql, ((version_id, *astuple(item)) for item in items))
 
-    return rows
+    return insert
 
 
 def store_epcl(db: Database, rows: list[EpclRow], meta: SourceMeta) -> VersionInfo:
@@ -136,13 +137,13 @@ def store_epcl(db: Database, rows: list[EpclRow], meta: SourceMeta) -> VersionIn
         "by_cohort": dict(sorted(Counter(r.cohort.value for r in rows).items())),
     }
     sql = f"INSERT INTO epcl_entry (version_id, {_EPCL_COLUMNS}) VALUES ({', '.join('?' * 9)})"
-    return replace_list(db, "epcl", meta, sql, _rows_for(rows), len(rows), summary)
+    return replace_list(db, "epcl", meta, _inserter(sql, rows), len(rows), summary)
 
 
 def store_advisories(db: Database, rows: list[Advisory], meta: SourceMeta) -> VersionInfo:
     summary: dict[str, object] = {"by_code": dict(sorted(Counter(r.code for r in rows).items()))}
     sql = f"INSERT INTO advisory (version_id, {_ADVISORY_COLUMNS}) VALUES ({', '.join('?' * 10)})"
-    return replace_list(db, "advisories", meta, sql, _rows_for(rows), len(rows), summary)
+    return replace_list(db, "advisories", meta, _inserter(sql, rows), len(rows), summary)
 
 
 def _current(kind: str) -> str:
@@ -174,5 +175,17 @@ def advisories_for_models(
             f"{_current('advisories')} AND manufacturer_id = ? AND model_id = ?",
             (manufacturer, model),
         ):
-            result.append(Advisory(*row[:7], Cohort(row[7]) if row[7] else None, row[8]))
+            result.append(
+                Advisory(
+                    code=row[0],
+                    reference=row[1],
+                    device_type=row[2],
+                    manufacturer_id=row[3],
+                    model_id=row[4],
+                    hardware_version=row[5],
+                    firmware_version=row[6],
+                    cohort=Cohort(row[7]) if row[7] else None,
+                    note=row[8],
+                )
+            )
     return result

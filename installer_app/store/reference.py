@@ -102,7 +102,9 @@ def current_version(connection: sqlite3.Connection, kind: str) -> VersionInfo | 
     return _version(row) if row else None
 
 
-def version_history(connection: sqlite3.Connection, kind: str, limit: int = 50) -> list[VersionInfo]:
+def version_history(
+    connection: sqlite3.Connection, kind: str, limit: int = 50
+) -> list[VersionInfo]:
     rows = connection.execute(
         f"SELECT {_VERSION_COLUMNS} FROM dataset_version WHERE kind = ? ORDER BY id DESC LIMIT ?",
         (kind, limit),
@@ -167,12 +169,11 @@ def replace_list(
     db: Database,
     kind: str,
     meta: SourceMeta,
-    insert_sql: str,
-    rows_for: Callable[[int], Iterable[tuple[object, ...]]],
+    insert_rows: Callable[[sqlite3.Connection, int], None],
     count: int,
     summary: dict[str, object],
 ) -> VersionInfo:
-    """Swap in a validated list. ``rows_for(version_id)`` yields the rows to insert."""
+    """Swap in a validated list; ``insert_rows(connection, version_id)`` writes its rows."""
     assert kind in KINDS
     table = ENTRY_TABLE[kind]
     now = utc_now()
@@ -196,7 +197,7 @@ def replace_list(
         )
         version_id = cursor.lastrowid
         assert version_id is not None
-        connection.executemany(insert_sql, rows_for(version_id))
+        insert_rows(connection, version_id)
         full_summary = dict(summary)
         if previous is not None:
             if kind == "cpl":

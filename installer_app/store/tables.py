@@ -50,7 +50,6 @@ class CplEntryRow(SQLModel, table=True):
     cpa_expiry: str | None = None
     smets_generation: str
     bilingual: bool = False
-    line: int = Field(default=0, description="line in the source file")
 
 
 class EpclEntryRow(SQLModel, table=True):

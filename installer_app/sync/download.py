@@ -14,29 +14,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
 from installer_app import __version__
 from installer_app.errors import UserError
+from installer_app.sync.urls import display_url, is_url
 
 MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 30.0
-
-
-def is_url(source: str) -> bool:
-    return urlsplit(source).scheme.lower() in {"http", "https"}
-
-
-def display_url(url: str) -> str:
-    """The URL without any user:password or query string (which may hold a token)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return f"{parts.scheme}://{host}{parts.path}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +130,9 @@ def fetch(
             "try again."
         ) from None
     except httpx.HTTPError as exc:
-        raise UserError(f"downloading {shown} failed ({_reason(exc)}); nothing was changed.") from None
+        raise UserError(
+            f"downloading {shown} failed ({_reason(exc)}); nothing was changed."
+        ) from None
     finally:
         if not done:
             with contextlib.suppress(OSError):
