@@ -12,6 +12,7 @@ kept, so "what changed" is one query; older versions keep only their summary.
 
 from __future__ import annotations
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 
@@ -81,3 +82,112 @@ class AdvisoryRow(SQLModel, table=True):
     firmware_version: str | None = None
     cohort: str | None = None
     note: str = ""
+
+
+class ImportLog(SQLModel, table=True):
+    """Every import of pre-notifications or jobs (reference lists have dataset_version)."""
+
+    __tablename__ = "import_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True, description="prenotifications | jobs")
+    source: str = Field(description="file names or URL, as given")
+    sha256: str
+    imported_at: str
+    rows: int
+    summary: str = "{}"
+
+
+class PrenotificationRow(SQLModel, table=True):
+    """Pre-notification / inventory records. One current record per Device ID; the rest history."""
+
+    __tablename__ = "prenotification"
+    __table_args__ = (
+        Index(
+            "ux_prenotification_current",
+            "device_id",
+            unique=True,
+            sqlite_where=text("is_current"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    import_id: int = Field(foreign_key="import_log.id", index=True)
+    device_id: str = Field(index=True)
+    device_type: str
+    manufacturer: str
+    model: str
+    firmware_version: str | None = None
+    smets_chts_version: str | None = None
+    status: str | None = None
+    s1sp: str | None = None
+    csp_region: str | None = None
+    cpl_status: str | None = None
+    job_reference: str | None = None
+    source: str
+    source_file: str
+    source_line: int | None = None
+    source_index: int | None = None
+    is_current: bool = True
+
+
+class JobRow(SQLModel, table=True):
+    __tablename__ = "job"
+
+    reference: str = Field(primary_key=True)
+    import_id: int = Field(foreign_key="import_log.id")
+    address: str
+    installation: str = Field(description="SMETS1 | SMETS2+")
+    cohort: str | None = None
+    comms_hub_id: str | None = None
+    meter_ids: str = Field(default="[]", description="JSON list of Device IDs")
+    expected_ppmid_id: str | None = None
+    scheduled_for: str | None = None
+
+
+class CheckRow(SQLModel, table=True):
+    """The audit log: every check, with its inputs, verdict and reasons, written before shown."""
+
+    __tablename__ = "check_record"
+
+    id: str = Field(primary_key=True, description="UUID, the check_id")
+    checked_at: str = Field(index=True)
+    installer_id: str | None = None
+    job_reference: str | None = Field(default=None, index=True)
+    installation: str
+    cohort: str | None = None
+    device_id: str = Field(index=True)
+    verdict: str = Field(index=True)
+    prenotified_as: str | None = None
+    reason_codes: str = Field(description="space-separated codes, for filtering")
+    reading: str = Field(description="JSON: what the device said, raw text included")
+    prenotification_id: int | None = Field(default=None, foreign_key="prenotification.id")
+    cpl_version_id: int | None = Field(default=None, foreign_key="dataset_version.id")
+    result: str = Field(description="JSON: the verdict exactly as shown")
+
+
+class DecisionRow(SQLModel, table=True):
+    """What the installer did after a check: one decision per check."""
+
+    __tablename__ = "decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    check_id: str = Field(foreign_key="check_record.id", unique=True)
+    decision: str = Field(description="joined | not-joined")
+    reason: str | None = None
+    decided_at: str
+    installer_id: str | None = None
+
+
+class OutboxRow(SQLModel, table=True):
+    """Records waiting to be sent to the back office (checks, decisions, join requests)."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(description="check | decision | join_request")
+    idempotency_key: str = Field(unique=True, description="UUID chosen here, once")
+    payload: str = Field(description="JSON")
+    created_at: str
+    sent_at: str | None = Field(default=None, index=True)
+    attempts: int = 0

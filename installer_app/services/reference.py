@@ -1,4 +1,4 @@
-"""The use cases both front ends call: the CLI and the GUI go through here, never around it."""
+"""Reference lists (CPL, EPCL, advisories): import from a file or URL, and their status."""
 
 from __future__ import annotations
 
