@@ -111,7 +111,7 @@ _TABLE: tuple[ReasonSpec, ...] = (
         _B,
         "DUIS SR 12.2 (DeviceType)",
         "Not a PPMID",
-        "{what} is a {device_type}, not a PPMID. Joining it as the customer's prepayment "
+        "{what} {device_type_phrase}, not a PPMID. Joining it as the customer's prepayment "
         "device would leave them without a working PPMID. Check that you scanned the right "
         "device; if the record is wrong, ask the back office to correct the pre-notification.",
     ),
@@ -186,8 +186,8 @@ _TABLE: tuple[ReasonSpec, ...] = (
         _W,
         "SEC F2 (Central Products List)",
         "CPL out of date",
-        "The CPL on this laptop {age_text}, older than the {max_age} day limit. Entries may "
-        "have been added, withdrawn or changed since. Sync as soon as you have a signal and "
+        "The CPL on this laptop {age_text}, and the limit is {max_age} days. Entries may have "
+        "been added, withdrawn or changed since. Sync as soon as you have a signal and "
         "check again before relying on this answer.",
     ),
     ReasonSpec(

@@ -244,8 +244,10 @@ def read_csv(data: bytes, file_name: str, kind: str, what: str) -> CsvTable:
                 )
         errors.raise_if_any()
     if not body:
-        raise UserError(
-            f"{file_name} has a header but no entries. Importing it would empty the {what}, so "
-            f"it was refused; the stored {what} is unchanged."
-        )
+        if kind in ("cpl", "epcl", "advisories"):
+            raise UserError(
+                f"{file_name} has a header but no entries. Importing it would empty the {what}, "
+                f"so it was refused; the stored {what} is unchanged."
+            )
+        raise UserError(f"{file_name} has a header but no records: there is nothing to import.")
     return CsvTable(file_name, header, body, body_lines, columns)
