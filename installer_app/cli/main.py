@@ -63,11 +63,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     context.configure(args.data_dir)
     handler = getattr(args, "func", None)
     if handler is None:
-        gui = getattr(args, "default_gui", None)
-        if gui is None:
+        # No sub-command: open the desktop app (CONTRACT.md), as `gui` without --demo.
+        try:
+            from installer_app.cli import commands_gui
+        except ModuleNotFoundError:
             parser.print_help()
             return EXIT_OK
-        handler = gui
+        args.demo = False
+        handler = commands_gui.open_gui
     try:
         code: int = handler(args)
         return code

@@ -316,7 +316,7 @@ def test_csv_reports_every_bad_row_at_once() -> None:
     ("data", "expected"),
     [
         (b"", "empty"),
-        (b"Device ID,Device Type,Manufacturer Identifier,Model Identifier\r\n", "no entries"),
+        (b"Device ID,Device Type,Manufacturer Identifier,Model Identifier\r\n", "no records"),
         (b"Device ID,Device Type\n\xff\xfe\xfa,x\n", "not UTF-8"),
         ("Device ID\n".encode("utf-16"), "UTF-16"),
         (b"Device ID,Device Type\n\x00\x01,x\n", "not a CSV text file"),
