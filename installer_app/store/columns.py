@@ -8,7 +8,7 @@ own, and each bad value reported with its line. 100,000-row lists stay fast this
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from installer_app.store.csv_table import CsvTable, ErrorList
 
@@ -57,6 +57,28 @@ def upper_alnum(low: int, high: int) -> FastCheck:
     return check
 
 
+def one_of(allowed: Iterable[str]) -> FastCheck:
+    """Every value is already one of the canonical spellings in ``allowed``."""
+    options = frozenset(allowed)
+    return lambda values: set(values) <= options
+
+
+def checked_column(
+    table: CsvTable,
+    field: str,
+    normalise: Callable[[str], str],
+    errors: ErrorList,
+    *,
+    fast: FastCheck | None = None,
+    hint: str = "",
+) -> tuple[list[str], bool]:
+    """(normalised values, whether the raw values already were normalised and valid)."""
+    values = table.column(field)
+    if fast is not None and fast(values):
+        return values, True
+    return _slow_column(table, field, values, normalise, errors, hint), False
+
+
 def normalised_column(
     table: CsvTable,
     field: str,
@@ -67,9 +89,17 @@ def normalised_column(
     hint: str = "",
 ) -> list[str]:
     """The column's values normalised; bad values are added to ``errors`` with their line."""
-    values = table.column(field)
-    if fast is not None and fast(values):
-        return values
+    return checked_column(table, field, normalise, errors, fast=fast, hint=hint)[0]
+
+
+def _slow_column(
+    table: CsvTable,
+    field: str,
+    values: list[str],
+    normalise: Callable[[str], str],
+    errors: ErrorList,
+    hint: str,
+) -> list[str]:
     mapping: dict[str, str] = {}
     bad: dict[str, str] = {}
     for value in set(values):

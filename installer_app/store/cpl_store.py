@@ -8,20 +8,100 @@ from dataclasses import dataclass
 
 from installer_app.domain.model import CplEntry, Generation
 from installer_app.errors import UserError
-from installer_app.store.cpl_file import INSERT_COLUMNS, ParsedCpl
+from installer_app.store.cpl_file import TEXT_LIMITS, ParsedCpl
 from installer_app.store.db import Database
 from installer_app.store.reference import SourceMeta, VersionInfo, replace_list
+
+_TABLE_COLUMNS = (
+    "manufacturer_id",
+    "model_id",
+    "hardware_version",
+    "firmware_version",
+    "device_type",
+    "manufacturer_name",
+    "model_name",
+    "smets_chts_version",
+    "gbcs_version",
+    "status",
+    "cpa_expiry",
+    "smets_generation",
+)
+_CASE_LIMIT = 64
+"""Up to this many distinct texts, the generation is a CASE in the statement; else a lookup."""
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _generation_expression(mapping: dict[str, str], parameter: str, table: str) -> str:
+    if len(mapping) <= _CASE_LIMIT:
+        branches = " ".join(
+            f"WHEN {_sql_text(text)} THEN {_sql_text(gen)}" for text, gen in mapping.items() if gen
+        )
+        return f"(CASE {parameter} {branches} END)" if branches else "NULL"
+    return f"(SELECT g FROM temp.{table} WHERE v = {parameter})"
+
+
+def _insert_sql(parsed: ParsedCpl, version_id: int) -> str:
+    """INSERT … VALUES with numbered parameters in the order of ``parsed.parameter_rows()``.
+
+    The version id is written into the statement (an int, not user text): one bind fewer per
+    row on the hottest loop of an import. The generation is looked up per row in two small
+    temporary tables keyed by the file's own text.
+    """
+    number = {name: f"?{i}" for i, name in enumerate(parsed.insert_fields(), 1)}
+    values = [str(int(version_id))]
+    for column in _TABLE_COLUMNS:
+        if column == "smets_generation":
+            lookups = []
+            if "smets_generation" in number:
+                explicit = _generation_expression(
+                    parsed.generation_of_explicit, number[column], "cpl_gen_explicit"
+                )
+                lookups.append(f"nullif({explicit}, '')")
+            if "smets_chts_version" in number:
+                lookups.append(
+                    _generation_expression(
+                        parsed.generation_of_text, number["smets_chts_version"], "cpl_gen_text"
+                    )
+                )
+            values.append(f"coalesce({', '.join(lookups)})" if len(lookups) > 1 else lookups[0])
+        elif column == "cpa_expiry":
+            values.append(f"nullif({number[column]}, '')" if column in number else "NULL")
+        elif column in TEXT_LIMITS:
+            if column not in number:
+                values.append("''")
+            elif column in parsed.needs_trim:
+                values.append(f"substr(trim({number[column]}), 1, {TEXT_LIMITS[column]})")
+            else:
+                values.append(number[column])
+        else:
+            values.append(number[column])
+    return (
+        f"INSERT INTO cpl_entry (version_id, {', '.join(_TABLE_COLUMNS)}, bilingual) "
+        f"VALUES ({', '.join(values)}, 0)"
+    )
 
 
 def _inserter(parsed: ParsedCpl) -> Callable[[sqlite3.Connection, int], None]:
     def insert(connection: sqlite3.Connection, version_id: int) -> None:
-        # The version id is written into the statement (an int, not user text): one bind fewer
-        # per row on the hottest loop of an import.
-        sql = (
-            f"INSERT INTO cpl_entry ({', '.join(INSERT_COLUMNS)}) "
-            f"VALUES ({int(version_id)}, {', '.join('?' * (len(INSERT_COLUMNS) - 1))})"
+        for table, mapping in (
+            ("cpl_gen_text", parsed.generation_of_text),
+            ("cpl_gen_explicit", parsed.generation_of_explicit),
+        ):
+            connection.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {table} (v TEXT PRIMARY KEY, g TEXT) "
+                "WITHOUT ROWID"
+            )
+            connection.execute(f"DELETE FROM temp.{table}")
+            connection.executemany(f"INSERT INTO temp.{table} VALUES (?, ?)", mapping.items())
+        connection.executemany(_insert_sql(parsed, version_id), parsed.parameter_rows())
+        connection.executemany(
+            "UPDATE cpl_entry SET bilingual = 1 WHERE version_id = ? AND manufacturer_id = ? "
+            "AND model_id = ? AND hardware_version = ? AND device_type = 'PPMID'",
+            ((version_id, *key) for key in parsed.bilingual_models),
         )
-        connection.executemany(sql, parsed.rows())
 
     return insert
 

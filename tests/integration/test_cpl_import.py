@@ -172,3 +172,35 @@ def test_epcl_and_advisory_lists_import(cli: Cli, write_file: WriteFile, kind: s
     refused = cli(kind, "import", str(bad_path))
     assert refused.code == 2
     assert "line 2" in refused.err and "NOPE" in refused.err
+
+
+def test_clean_and_untidy_spellings_of_one_cpl_store_the_same_entries(
+    cli: Cli, write_file: WriteFile
+) -> None:
+    clean = write_file("clean.csv", csv_bytes([CPL_HEADER, *BASE_CPL]))
+    untidy_rows = [
+        [f" {r[0].lower()}", f"  {r[1]} ", r[2].lower(), f"{r[3]}  ", r[4].lower(), r[5],
+         f"{r[6][:4]}.{r[6][4:]}", f" {r[7]} ", r[8], r[9].upper(), r[10]]
+        for r in BASE_CPL
+    ]  # fmt: skip
+    untidy = write_file("untidy.csv", csv_bytes([CPL_HEADER, *untidy_rows], crlf=True))
+    assert cli("cpl", "import", str(clean)).code == 0
+    expected = find(cli)
+    result = cli("cpl", "import", str(untidy))
+    assert result.code == 0, result.err
+    assert find(cli) == expected
+
+
+def test_many_distinct_smets_versions(cli: Cli, write_file: WriteFile) -> None:
+    rows = [
+        ["ESME", "M", "1111", "X", f"{i:08X}", "01", "01", f"SMETS V5.{i}", "", "Active", ""]
+        for i in range(100)
+    ] + [["PPMID", "M", "1111", "P", "00000001", "01", "AA", "SMETS 1", "", "Active", ""]]
+    path = write_file("many.csv", csv_bytes([CPL_HEADER, *rows]))
+    assert cli("cpl", "import", str(path)).code == 0
+    entries = find(cli)
+    assert len(entries) == 101
+    assert sum(e["smets_generation"] == "SMETS1" for e in entries) == 1
+    assert {e["smets_chts_version"] for e in entries if e["device_type"] == "ESME"} == {
+        f"SMETS V5.{i}" for i in range(100)
+    }
