@@ -60,4 +60,5 @@ def autogenerate(db_path: Path, message: str) -> None:  # pragma: no cover - dev
     with ExitStack() as stack, engine.begin() as connection:
         config = _config(stack)
         config.attributes["connection"] = connection
+        config.attributes["autogenerate"] = True
         command.revision(config, message=message, autogenerate=True)
