@@ -14,6 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# The default run is reproducible (CI must not pass or fail by chance); `--hypothesis-profile
+# fuzz` explores with fresh random examples and many more of them.
+settings.register_profile("default", derandomize=True, deadline=None)
+settings.register_profile("fuzz", max_examples=5_000, deadline=None)
+settings.load_profile("default")
 
 from installer_app.cli import context
 from installer_app.cli.main import main

@@ -451,8 +451,11 @@ def _find_generation(facts: _Facts, rules: GenerationRules, rec_fw: str) -> None
 
 
 def _find_bilingual_firmware(facts: _Facts, rec_fw: str) -> None:
-    """Is the reported firmware the SMETS2+ sibling of the SMETS1 entry pre-notified against?"""
-    if not facts.fw or facts.model_mismatch:
+    """Is the reported firmware the SMETS2+ sibling of the SMETS1 entry pre-notified against?
+
+    Only for a PPMID: a device reporting another type is NOT_A_PPMID, and has no bilingual
+    sibling to explain its firmware."""
+    if not facts.fw or facts.model_mismatch or facts.device_type != PPMID:
         return
     cand_gens = _generations(facts.pn_candidates)
     if facts.pn_candidates:

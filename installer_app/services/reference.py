@@ -103,11 +103,13 @@ def import_reference(
     *,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    headers: dict[str, str] | None = None,
 ) -> ImportResult:
     """Import a CPL, EPCL or advisory list from a file path or an http(s) URL.
 
     The stored list is replaced atomically, or not at all. Identical content (by SHA-256) and
-    HTTP 304 only confirm the current version.
+    HTTP 304 only confirm the current version. ``headers`` are sent with a URL's request (the
+    sync's bearer token); they are never stored or shown.
     """
     if kind not in WHAT:
         raise ValueError(kind)
@@ -129,6 +131,7 @@ def import_reference(
                 if progress
                 else None,
                 cancel=cancel,
+                headers=headers,
             )
             shown = urls.display_url(source)
             if fetched.not_modified:

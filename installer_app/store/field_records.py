@@ -67,25 +67,32 @@ def store_prenotifications(
     Records are applied in order, so within one import the later record for a Device ID wins;
     the earlier ones stay as history.
     """
+    with db.write() as connection:
+        return add_prenotifications(connection, records, source, sha256)
+
+
+def add_prenotifications(
+    connection: sqlite3.Connection, records: list[PrenotificationRecord], source: str, sha256: str
+) -> ImportInfo:
+    """:func:`store_prenotifications` inside the caller's write transaction (e.g. a sync)."""
     latest: dict[str, PrenotificationRecord] = {}
     for record in records:
         latest[record.device_id] = record
     summary: dict[str, object] = {"devices": len(latest), "records": len(records)}
-    with db.write() as connection:
-        info = _log_import(connection, "prenotifications", source, sha256, len(records), summary)
-        device_ids = [(device_id,) for device_id in latest]
-        connection.executemany(
-            "UPDATE prenotification SET is_current = 0 WHERE device_id = ? AND is_current",
-            device_ids,
-        )
-        connection.executemany(
-            f"INSERT INTO prenotification (import_id, {_RECORD_COLUMNS}, is_current) "
-            f"VALUES (?, {', '.join('?' * len(_RECORD_FIELDS))}, ?)",
-            (
-                (info.id, *(getattr(r, name) for name in _RECORD_FIELDS), latest[r.device_id] is r)
-                for r in records
-            ),
-        )
+    info = _log_import(connection, "prenotifications", source, sha256, len(records), summary)
+    device_ids = [(device_id,) for device_id in latest]
+    connection.executemany(
+        "UPDATE prenotification SET is_current = 0 WHERE device_id = ? AND is_current",
+        device_ids,
+    )
+    connection.executemany(
+        f"INSERT INTO prenotification (import_id, {_RECORD_COLUMNS}, is_current) "
+        f"VALUES (?, {', '.join('?' * len(_RECORD_FIELDS))}, ?)",
+        (
+            (info.id, *(getattr(r, name) for name in _RECORD_FIELDS), latest[r.device_id] is r)
+            for r in records
+        ),
+    )
     return info
 
 
@@ -130,25 +137,32 @@ _JOB_COLUMNS = (
 def store_jobs(db: Database, jobs: list[Job], source: str, sha256: str) -> ImportInfo:
     """Add or replace jobs by reference, in one transaction."""
     with db.write() as connection:
-        info = _log_import(connection, "jobs", source, sha256, len(jobs), {"jobs": len(jobs)})
-        connection.executemany(
-            f"INSERT OR REPLACE INTO job (import_id, {_JOB_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        return add_jobs(connection, jobs, source, sha256)
+
+
+def add_jobs(
+    connection: sqlite3.Connection, jobs: list[Job], source: str, sha256: str
+) -> ImportInfo:
+    """:func:`store_jobs` inside the caller's write transaction (e.g. a sync)."""
+    info = _log_import(connection, "jobs", source, sha256, len(jobs), {"jobs": len(jobs)})
+    connection.executemany(
+        f"INSERT OR REPLACE INTO job (import_id, {_JOB_COLUMNS}) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
             (
-                (
-                    info.id,
-                    job.reference,
-                    job.address,
-                    job.installation.value,
-                    job.cohort.value if job.cohort else None,
-                    job.comms_hub_id,
-                    json.dumps(list(job.meter_ids)),
-                    job.expected_ppmid_id,
-                    job.scheduled_for,
-                )
-                for job in jobs
-            ),
-        )
+                info.id,
+                job.reference,
+                job.address,
+                job.installation.value,
+                job.cohort.value if job.cohort else None,
+                job.comms_hub_id,
+                json.dumps(list(job.meter_ids)),
+                job.expected_ppmid_id,
+                job.scheduled_for,
+            )
+            for job in jobs
+        ),
+    )
     return info
 
 

@@ -191,3 +191,20 @@ class OutboxRow(SQLModel, table=True):
     created_at: str
     sent_at: str | None = Field(default=None, index=True)
     attempts: int = 0
+
+
+class SyncCursorRow(SQLModel, table=True):
+    """Where the last applied pull of a back-office feed ended (``jobs``, ``prenotifications``).
+
+    Written in the same transaction as the records it covers, so a sync that stops anywhere
+    leaves the cursor and the data in step. A cursor is only valid for the back office and the
+    installer it came from: a different server or installer starts the feed from the beginning.
+    """
+
+    __tablename__ = "sync_cursor"
+
+    feed: str = Field(primary_key=True, description="jobs | prenotifications")
+    server: str = Field(description="the back office address (no credentials)")
+    installer_id: str
+    cursor: str = Field(description="opaque, as the back office sent it")
+    updated_at: str
