@@ -16,15 +16,15 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from installer_app.cli import context
+from installer_app.cli.main import main
+from installer_app.store.db import Database
+
 # The default run is reproducible (CI must not pass or fail by chance); `--hypothesis-profile
 # fuzz` explores with fresh random examples and many more of them.
 settings.register_profile("default", derandomize=True, deadline=None)
 settings.register_profile("fuzz", max_examples=5_000, deadline=None)
 settings.load_profile("default")
-
-from installer_app.cli import context
-from installer_app.cli.main import main
-from installer_app.store.db import Database
 
 CPL_HEADER = [
     "Device Type", "Manufacturer", "Manufacturer Identifier", "Model", "Model Identifier",
