@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One entry point for setting up and running the project from a fresh clone.
-#   bash build_scripts/dev.sh demo    set up, then run the main job on the bundled demo data
+#   bash build_scripts/dev.sh demo    set up, then open the desktop app on the bundled demo data
 #   bash build_scripts/dev.sh test    set up, then run the test suite (what CI runs)
 #   bash build_scripts/dev.sh bench   set up, then run the benchmarks (tests/bench/)
 #   bash build_scripts/dev.sh setup   set up only
@@ -44,13 +44,10 @@ case "${1:-}" in
   setup)
     setup_system; setup_python ;;
   demo)
+    # The desktop app on the bundled demo data (seeded into ./demo-data when it is empty),
+    # with simulated PPMIDs offered as ports. Needs a screen: DISPLAY, or `xvfb-run -a`.
     setup_system; setup_python
-    rm -rf demo-data
-    .venv/bin/installer-app --data-dir demo-data cpl import resources/demo/cpl.csv
-    .venv/bin/installer-app --data-dir demo-data epcl import resources/demo/epcl.csv
-    .venv/bin/installer-app --data-dir demo-data advisories import resources/demo/advisories.csv
-    .venv/bin/installer-app --data-dir demo-data cpl status
-    .venv/bin/installer-app --data-dir demo-data cpl find --bilingual ;;
+    exec .venv/bin/installer-app --data-dir demo-data gui --demo ;;
   test)
     setup_system; setup_python
     QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q ;;

@@ -47,7 +47,7 @@ from installer_app.store import audit, field_records
 from installer_app.store.db import Database
 from installer_app.store.reference import utc_now
 from installer_app.sync import credentials, protocol
-from installer_app.sync.client import RetryPolicy, SyncClient, SyncError, cancelled
+from installer_app.sync.client import RetryPolicy, SyncClient, SyncError, cancelled, server_root
 
 log = logging.getLogger("installer_app.sync")
 
@@ -195,6 +195,22 @@ def _stage(progress: Progress | None, stage: str, done: int, total: int | None) 
 def _check(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
         raise cancelled()
+
+
+def configure(data_dir: Path, *, server: str | None = None, token: str | None = None) -> str | None:
+    """Remember the back-office address and/or token (the Settings page); returns the address
+    as it will be used. A bad address raises :class:`SyncError` and nothing is saved."""
+    root = server_root(server) if server and server.strip() else None
+    _remember(data_dir, root, token.strip() if token and token.strip() else None)
+    return root
+
+
+def connection_settings(data_dir: Path) -> tuple[str | None, bool]:
+    """(the remembered back-office address, whether a token is available)."""
+    server = settings.load(data_dir).get(SETTING_SERVER)
+    return (server if isinstance(server, str) and server else None), bool(
+        credentials.current_token(data_dir)
+    )
 
 
 def _remember(data_dir: Path, server: str | None, token: str | None) -> None:

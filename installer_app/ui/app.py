@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Mapping
@@ -62,6 +63,10 @@ def run(data_dir: Path, *, demo: bool = False) -> int:
     window = create_window(data_dir, demo=demo)
     for hook in ready_hooks:
         window.ready.connect(_caller(hook, window))
+    quit_after = os.environ.get("INSTALLER_APP_QUIT_AFTER_MS", "")
+    if quit_after.isdigit():
+        # For smoke tests of the packaged app: open, become interactive, close cleanly.
+        window.ready.connect(_caller(_close_later(int(quit_after)), window))
     window.show()
     window.start()
     # Ctrl+C in the terminal, or SIGTERM: close the window properly (state saved, workers
@@ -77,6 +82,13 @@ def run(data_dir: Path, *, demo: bool = False) -> int:
         window.shutdown()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _close_later(milliseconds: int) -> Callable[[MainWindow], None]:
+    def close(window: MainWindow) -> None:
+        QTimer.singleShot(milliseconds, window.close)
+
+    return close
 
 
 def _nothing() -> None:

@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.status_line = StatusLine()
+        self.sync_page.back_office_reachable.connect(self.status_line.show_online)
         self.setStatusBar(self.status_line)
 
         self.nav_group.idClicked.connect(self._nav_clicked)

@@ -74,3 +74,25 @@ def test_no_screen_is_a_plain_message_not_a_crash(
     assert main(["--data-dir", str(tmp_path / "d"), "gui"]) == 2
     assert "xvfb-run" in capsys.readouterr().err
     context.configure(None)
+
+
+def test_the_real_app_opens_offscreen_and_closes_cleanly(tmp_path: Path) -> None:
+    """The whole process, as the packaged smoke test runs it: open, become ready, close."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "INSTALLER_APP_QUIT_AFTER_MS": "200"}
+    env["INSTALLER_APP_LOG_DIR"] = str(tmp_path / "logs")
+    data = tmp_path / "data"
+    result = subprocess.run(
+        [sys.executable, "-m", "installer_app", "--data-dir", str(data), "gui", "--demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    with open_database(data) as db:
+        cpl = reference_status(db, "cpl")
+    assert cpl is not None and cpl.rows == 320

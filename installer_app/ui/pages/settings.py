@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from installer_app import settings
 from installer_app.errors import UserError
+from installer_app.services import sync as sync_service
 from installer_app.ui import ports
 from installer_app.ui.appstate import AppState
 from installer_app.ui.errors import log_path
@@ -102,10 +103,18 @@ class SettingsPage(QWidget):
         self.age_note = label("", "hint", wrap=True, name="ageNote")
         form.add_row("", self.age_note)
         root.addWidget(box)
-        root.addWidget(label(
-            "The back-office address and token are set up with the back-office sync.", "hint",
-            wrap=True,
-        ))  # fmt: skip
+
+        office = QGroupBox("Back office (sync)")
+        office_form = _Form(office)
+        self.server_edit = QLineEdit()
+        self.server_edit.setAccessibleName("Back-office address")
+        self.server_edit.setPlaceholderText("https://… (from your back office)")
+        office_form.add_row("Address", self.server_edit)
+        self.token_edit = QLineEdit()
+        self.token_edit.setAccessibleName("Sync token")
+        self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        office_form.add_row("Token", self.token_edit)
+        root.addWidget(office)
 
         actions = QHBoxLayout()
         self.message = MessagePanel(name="Settings message")
@@ -131,15 +140,27 @@ class SettingsPage(QWidget):
             "A check warns (CPL_STALE) when the CPL is older than this."
         )  # fmt: skip
         self.log_edit.setText(str(log_path()))
+        server, has_token = sync_service.connection_settings(self.state.data_dir)
+        self.server_edit.setText(server or "")
+        self.token_edit.clear()
+        self.token_edit.setPlaceholderText(
+            "a token is stored (type a new one to replace it)" if has_token
+            else "paste the token your back office gave you"
+        )  # fmt: skip
 
     def save(self) -> None:
         port = self.port_edit.text().strip()
         try:
             if port and not port.startswith(ports.SIM_PREFIX):
                 port = ports.check_typed_port(port)
+            server = self.server_edit.text().strip()
+            token = self.token_edit.text().strip()
+            if server or token:
+                sync_service.configure(self.state.data_dir, server=server, token=token)
         except UserError as exc:
             self.message.show_message("error", str(exc))
             return
+        self.token_edit.clear()
         self.state.update_user_settings(
             {
                 "installer_id": self.installer_edit.text().strip(),

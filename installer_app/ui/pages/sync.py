@@ -1,6 +1,7 @@
-"""The Sync page: import the CPL, EPCL, advisory list, pre-notifications and jobs from a file or
-URL (in the background, with progress and cancel), and the history of imports. The back-office
-"Sync now" (a later issue) goes at the top."""
+"""The Sync page: "Sync now" with the back office (pull reference data, jobs and
+pre-notifications, push the records waiting), imports of the CPL, EPCL, advisory list,
+pre-notifications and jobs from a file or URL, and the history of imports. Every one of these
+runs in the background with progress and cancel; one at a time."""
 
 from __future__ import annotations
 
@@ -26,8 +27,10 @@ from PySide6.QtWidgets import (
 from installer_app import services
 from installer_app.errors import UserError
 from installer_app.services import browse, records
+from installer_app.services import sync as sync_service
 from installer_app.ui.appstate import (
     ADVISORIES,
+    CHECKS,
     CPL,
     EPCL,
     JOBS,
@@ -40,6 +43,17 @@ from installer_app.ui.operations import Operation, OperationContext
 from installer_app.ui.widgets.common import MessagePanel, button, label
 from installer_app.ui.widgets.dialogs import TextDialog
 from installer_app.ui.widgets.status import local_time
+
+SYNC_STAGES = {
+    "connect": "connecting",
+    "cpl": "CPL",
+    "epcl": "EPCL",
+    "advisories": "firmware advisories",
+    "jobs": "jobs",
+    "prenotifications": "pre-notifications",
+    "apply": "saving",
+    "push": "sending records",
+}
 
 KINDS: tuple[tuple[str, str, bool], ...] = (
     # kind, what, from a URL too
@@ -94,6 +108,10 @@ HISTORY_COLUMNS: tuple[Column[HistoryRow], ...] = (
 class SyncPage(QWidget):
     import_finished = Signal(str, bool)
     """(kind, succeeded) after an import ends, whatever the outcome."""
+    sync_finished = Signal(bool)
+    """After a back-office sync ends: whether it completed."""
+    back_office_reachable = Signal(bool)
+    """What a sync learnt of the network: the back office answered, or could not be reached."""
     history_loaded = Signal()
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
@@ -112,7 +130,8 @@ class SyncPage(QWidget):
         sync_layout = QHBoxLayout(sync_box)
         self.sync_button = button("Sync now", primary=True)
         self.sync_button.setEnabled(False)
-        self.sync_button.setToolTip("The back-office connection is not set up on this laptop yet")
+        self.sync_button.setToolTip("Set the back-office address and token in Settings first")
+        self.sync_button.clicked.connect(self.start_sync)
         self.sync_note = label(
             "The back-office connection is not set up on this laptop yet. Until it is, import "
             "the files the back office sent you below.",
@@ -149,7 +168,7 @@ class SyncPage(QWidget):
         self.progress_label = label("", "hint", name="importProgressText")
         self.progress_bar = QProgressBar()
         self.progress_bar.setAccessibleName("Import progress")
-        self.cancel_button = button("Cancel import", tooltip="Stop the import; nothing is changed")
+        self.cancel_button = button("Cancel", tooltip="Stop; nothing unfinished is kept")
         progress_row.addWidget(self.progress_label, 1)
         progress_row.addWidget(self.progress_bar, 1)
         progress_row.addWidget(self.cancel_button)
@@ -185,13 +204,75 @@ class SyncPage(QWidget):
                 return browse.reference_history(db)
 
         self.state.runner.run(work, name="import history", on_success=self._history_arrived)
-        last = self.state.user_settings().get("last_sync_at")
-        self.sync_button.setText("Sync now")
-        self.sync_note.setText(
-            "The back-office connection is not set up on this laptop yet. Until it is, import "
-            "the files the back office sent you below."
-            + (f" Last sync: {local_time(str(last))}." if last else " Last sync: never.")
+        values = self.state.user_settings()
+        last, error = values.get("last_sync_at"), values.get("last_sync_error")
+        server, has_token = sync_service.connection_settings(self.state.data_dir)
+        when = f" Last sync: {local_time(str(last))}." if last else " Last sync: never."
+        if server and has_token:
+            self.sync_button.setEnabled(self._op is None)
+            self.sync_button.setToolTip(f"Pull from and push to {server}")
+            text = f"Back office: {server}.{when}"
+            if error:
+                text += f" Last attempt: {error}"
+        else:
+            self.sync_button.setEnabled(False)
+            text = (
+                "The back-office address and token are not set up on this laptop yet (Settings). "
+                "Until they are, import the files the back office sent you below." + when
+            )
+        self.sync_note.setText(text)
+
+    # ------------------------------------------------------------------ back-office sync
+    def start_sync(self) -> None:
+        """Sync with the back office in the background (pull, then push)."""
+        if self._op is not None:
+            return
+
+        def work(ctx: OperationContext) -> sync_service.SyncReport:
+            def progress(stage: str, done: int, total: int | None) -> None:
+                ctx.report((f"sync-{stage}", done, total))
+
+            return sync_service.sync_now(self.state.data_dir, progress=progress, cancel=ctx.cancel)
+
+        self.message.clear()
+        self.progress_label.setText("Connecting to the back office…")
+        self.progress_bar.setRange(0, 0)
+        self.cancel_button.setEnabled(True)
+        self.progress_widget.show()
+        self.sync_button.setEnabled(False)
+        for widget in self.import_buttons:
+            widget.setEnabled(False)
+        self._op = self.state.runner.run(
+            work,
+            name="sync",
+            on_success=self._synced,
+            on_failure=self._sync_failed,
+            on_progress=self._progress,
+            on_finished=self._sync_finished,
         )
+
+    def _synced(self, report: sync_service.SyncReport) -> None:
+        self.back_office_reachable.emit(True)
+        self.message.show_message("success" if report.ok else "warn", "\n".join(report.lines()))
+        self.sync_finished.emit(True)
+
+    def _sync_failed(self, exc: BaseException) -> bool:
+        self.sync_finished.emit(False)
+        category = getattr(exc, "category", "")
+        if category in ("offline", "token", "server"):
+            self.back_office_reachable.emit(category != "offline")
+        if isinstance(exc, UserError):
+            self.message.show_message("error", f"Sync stopped: {exc} Nothing unfinished was kept.")
+            return True
+        self.message.show_message(
+            "error", "The sync stopped on an unexpected problem; nothing unfinished was kept."
+        )
+        return False
+
+    def _sync_finished(self) -> None:
+        self._finished()
+        for kind in (CPL, EPCL, ADVISORIES, JOBS, PRENOTIFICATIONS, CHECKS, SETTINGS):
+            self.state.changed(kind)
 
     def _history_arrived(self, versions: list[browse.VersionInfo]) -> None:
         rows = [*self._session_rows, *(_version_row(v) for v in versions)]
@@ -284,6 +365,15 @@ class SyncPage(QWidget):
         stage, done, total = payload
         if self._op is not None and self._op.cancelled:
             return  # "Cancelling…" stays until the import has stopped
+        if str(stage).startswith("sync-"):
+            step = SYNC_STAGES.get(str(stage)[5:], str(stage)[5:])
+            if isinstance(total, int) and total > 0:
+                self.progress_bar.setRange(0, total)
+                self.progress_bar.setValue(min(int(done), total))
+            else:
+                self.progress_bar.setRange(0, 0)
+            self.progress_label.setText(f"Sync: {step}…")
+            return
         name = STAGES.get(str(stage), str(stage))
         if stage == "download" and isinstance(total, int) and total > 0:
             self.progress_bar.setRange(0, total)
@@ -327,3 +417,5 @@ class SyncPage(QWidget):
         self.progress_widget.hide()
         for widget in self.import_buttons:
             widget.setEnabled(True)
+        server, has_token = sync_service.connection_settings(self.state.data_dir)
+        self.sync_button.setEnabled(bool(server and has_token))
