@@ -14,6 +14,7 @@ from installer_app.domain.generation import GenerationRules
 from installer_app.errors import UserError
 from installer_app.store import cpl_store, lists
 from installer_app.store.cpl_file import parse_cpl
+from installer_app.store.csv_table import no_gc
 from installer_app.store.db import Database
 from installer_app.store.reference import (
     SourceMeta,
@@ -156,13 +157,17 @@ def import_reference(
         if progress:
             progress("parse", 0, None)
         if kind == "cpl":
-            parsed = parse_cpl(data, name, generation_rules(db.data_dir))
-            del data
-            if cancel is not None and cancel.is_set():
-                raise UserError("import cancelled; nothing was changed.")
-            if progress:
-                progress("store", 0, len(parsed))
-            info = cpl_store.store_cpl(db, parsed, meta, name)
+            # No cyclic GC while 100,000s of row lists exist (they hold no cycles): they are
+            # freed by reference counting before it runs again, so it never walks them.
+            with no_gc():
+                parsed = parse_cpl(data, name, generation_rules(db.data_dir))
+                del data
+                if cancel is not None and cancel.is_set():
+                    raise UserError("import cancelled; nothing was changed.")
+                if progress:
+                    progress("store", 0, len(parsed))
+                info = cpl_store.store_cpl(db, parsed, meta, name)
+                del parsed
         elif kind == "epcl":
             info = lists.store_epcl(db, lists.parse_epcl(data, name), meta)
         else:

@@ -25,7 +25,16 @@ def joined_pattern(item: str) -> FastCheck:
 
 
 def _lengths_within(values: list[str], low: int, high: int) -> bool:
-    return bool(values) and min(map(len, values)) >= low and max(map(len, values)) <= high
+    if not values:
+        return False
+    if low == high:  # every value exactly `low` long: one join, one slice
+        joined = SEP.join(values)
+        return len(joined) == (low + 1) * len(values) - 1 and (
+            joined[low :: low + 1] == SEP * (len(values) - 1)
+        )
+    if low == 1 and "" in values:
+        return False
+    return (low <= 1 or min(map(len, values)) >= low) and max(map(len, values)) <= high
 
 
 def upper_hex(low: int, high: int) -> FastCheck:

@@ -248,8 +248,17 @@ TEXT_LIMITS = {
 """Free-text fields: stored stripped, cut to this many characters."""
 
 
+_ASCII_EDGE_SPACE = (" \x00", "\x00 ", "\t\x00", "\x00\t", "\x0b", "\x0c")
+
+
 def _already_trimmed(values: list[str], limit: int) -> bool:
-    return max(map(len, values), default=0) <= limit and list(map(str.strip, values)) == values
+    """No value has white space at either end or is longer than ``limit``."""
+    if max(map(len, values), default=0) > limit:
+        return False
+    joined = "\x00" + "\x00".join(values) + "\x00"  # NUL never occurs: decode() refuses it
+    if joined.isascii():  # then only these characters are white space in a CSV field
+        return not any(edge in joined for edge in _ASCII_EDGE_SPACE)
+    return list(map(str.strip, values)) == values
 
 
 def _optional_date(value: str) -> str:

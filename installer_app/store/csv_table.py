@@ -16,7 +16,6 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from operator import itemgetter
 
 from installer_app import paths
 from installer_app.errors import UserError
@@ -107,9 +106,13 @@ class CsvTable:
     rows: list[list[str]]
     row_lines: Sequence[int]
     columns: dict[str, int]  # field name -> column index
+    _by_index: list[list[str]] | None = None
 
     def column(self, field: str) -> list[str]:
-        return list(map(itemgetter(self.columns[field]), self.rows))
+        """The values of one column (all columns are cut out together, once)."""
+        if self._by_index is None:
+            self._by_index = [list(values) for values in zip(*self.rows, strict=True)]
+        return self._by_index[self.columns[field]]
 
     def has(self, field: str) -> bool:
         return field in self.columns
