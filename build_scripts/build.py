@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     shutil.rmtree(APP_DIR, ignore_errors=True)
+    subprocess.run([sys.executable, str(ROOT / "build_scripts" / "make_icons.py")], check=True)
     subprocess.run(
         [
             sys.executable,

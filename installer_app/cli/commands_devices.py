@@ -62,9 +62,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def _read(args: argparse.Namespace) -> int:
-    from installer_app.devices.reader import install_code_problem, read_device
+    from installer_app.services import devices
 
-    reading = read_device(args.port, args.protocol, timeout=args.timeout)
+    reading = devices.read(args.port, args.protocol, timeout=args.timeout)
     if args.json:
         print_json(
             {
@@ -88,7 +88,7 @@ def _read(args: argparse.Namespace) -> int:
         rows.append(("Read by", reading.source))
         for label, value in rows:
             print(f"{label + ':':<18}{value if value is not None else '-'}")
-    problem = install_code_problem(reading)
+    problem = devices.install_code_problem(reading)
     if problem:
         raise UserError(problem)
     return 0
@@ -100,10 +100,9 @@ def _simulate(args: argparse.Namespace) -> int:
             "The simulator needs a pseudo-terminal (Linux or macOS); it is not available on "
             "Windows. Connect a real scanner or optical probe instead."
         )
-    from installer_app.devices import simulator
-    from installer_app.devices.simulator_profiles import load_simulator_profiles
+    from installer_app.services import devices
 
-    profiles = load_simulator_profiles()
+    profiles = devices.simulator_profiles()
     if args.list_profiles:
         for name, device in profiles.items():
             print(f"{name:<18}{device.description}")
@@ -123,4 +122,4 @@ def _simulate(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    return simulator.serve(args.profile, args.protocol, paced=args.paced, announce=announce)
+    return devices.serve_simulator(args.profile, args.protocol, paced=args.paced, announce=announce)

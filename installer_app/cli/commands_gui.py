@@ -13,8 +13,7 @@ from typing import Any
 from installer_app import paths, services, settings
 from installer_app.cli import context
 from installer_app.errors import UserError
-from installer_app.services import browse, records
-from installer_app.store.db import Database
+from installer_app.services import Database, browse, records
 
 log = logging.getLogger("installer_app")
 

@@ -8,7 +8,7 @@ from installer_app import services, settings
 from installer_app.cli import context
 from installer_app.cli.output import print_json, print_table
 from installer_app.domain.model import CplEntry
-from installer_app.store.cpl_store import FindQuery, find_entries
+from installer_app.services import FindQuery
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -120,9 +120,9 @@ def _find(args: argparse.Namespace) -> int:
         bilingual_only=args.bilingual,
         limit=args.limit,
     )
-    with services.open_database(context.data_dir()) as db, db.read() as connection:
+    with services.open_database(context.data_dir()) as db:
         try:
-            entries = find_entries(connection, query)
+            entries = services.find_cpl(db, query)
         except ValueError as exc:
             from installer_app.errors import UserError
 

@@ -11,17 +11,23 @@ from installer_app.services.reference import (
     WHAT,
     ImportResult,
     Progress,
+    find_cpl,
     generation_rules,
     import_reference,
     open_database,
     reference_status,
 )
+from installer_app.store.cpl_store import FindQuery
+from installer_app.store.db import Database
 
 __all__ = [
     "WHAT",
+    "Database",
+    "FindQuery",
     "ImportResult",
     "Progress",
     "UserError",
+    "find_cpl",
     "generation_rules",
     "import_reference",
     "open_database",

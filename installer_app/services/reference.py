@@ -11,6 +11,7 @@ from pathlib import Path
 
 from installer_app import paths
 from installer_app.domain.generation import GenerationRules
+from installer_app.domain.model import CplEntry
 from installer_app.errors import UserError
 from installer_app.store import cpl_store, lists
 from installer_app.store.cpl_file import parse_cpl
@@ -188,3 +189,9 @@ def import_reference(
 def reference_status(db: Database, kind: str) -> VersionInfo | None:
     with db.read() as connection:
         return current_version(connection, kind)
+
+
+def find_cpl(db: Database, query: cpl_store.FindQuery) -> list[CplEntry]:
+    """CPL entries matching ``query`` (filtered, sorted and paged in SQLite)."""
+    with db.read() as connection:
+        return cpl_store.find_entries(connection, query)

@@ -11,8 +11,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from installer_app import settings
-from installer_app.services import open_database
-from installer_app.store.db import Database
+from installer_app.services import Database, open_database
 from installer_app.ui.operations import OperationRunner
 from installer_app.ui.ports import SimulatorPorts
 

@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from installer_app.services import browse
+from installer_app.services import browse, reference_status
 from installer_app.ui import errors, icons
+from installer_app.ui.about import AboutDialog
 from installer_app.ui.appstate import CHECKS, CPL, JOBS, PRENOTIFICATIONS, SETTINGS, AppState
 from installer_app.ui.operations import Operation, OperationContext
 from installer_app.ui.pages.check import CheckPage
@@ -119,6 +120,9 @@ class MainWindow(QMainWindow):
         self.scan_shortcut.activated.connect(self.scan)
         self.quit_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Quit), self)
         self.quit_shortcut.activated.connect(self.close)
+        self.about_shortcut = QShortcut(QKeySequence(Qt.Key.Key_F1), self)
+        self.about_shortcut.activated.connect(self.show_about)
+        self.settings_page.about_requested.connect(self.show_about)
         self.cancel_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self.cancel_shortcut.activated.connect(self.check_page.cancel_read)
         self._status_timer = QTimer(self)
@@ -126,6 +130,14 @@ class MainWindow(QMainWindow):
         self._status_timer.timeout.connect(self.refresh_status)
         self._restore_geometry()
         self.show_page("check")
+
+    def show_about(self) -> AboutDialog:
+        """The About dialog (F1): version, CPL version, data directory, log file."""
+        with self.state.open_database() as db:
+            cpl = reference_status(db, "cpl")
+        dialog = AboutDialog(str(self.state.data_dir), cpl, self)
+        dialog.open()
+        return dialog
 
     # ------------------------------------------------------------------ start-up
     def start(self) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from installer_app.errors import UserError
+from installer_app.services import devices as device_service
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +39,13 @@ class PortChoice:
 
 def detected_ports() -> list[PortChoice]:
     """Serial ports the operating system lists, with their descriptions (may take a moment)."""
-    from installer_app.devices import ports
-
-    return [PortChoice(p.device, p.label) for p in ports.list_ports()]
+    return [PortChoice(p.device, p.label) for p in device_service.list_ports()]
 
 
 def check_typed_port(text: str) -> str:
     """A typed device path or URL, cleaned; UserError (fit to show) when it cannot be one."""
-    from installer_app.devices import ports
-
     try:
-        return ports.check_port_text(text)
+        return device_service.check_port_text(text)
     except ValueError as exc:
         raise UserError(f"Port: {exc}.") from None
 
@@ -73,10 +70,8 @@ class SimulatorPorts:
     def choices(self) -> list[PortChoice]:
         if not self.available():
             return []
-        from installer_app.devices.simulator_profiles import load_simulator_profiles
-
         devices, faults = [], []
-        for name, device in load_simulator_profiles().items():
+        for name, device in device_service.simulator_profiles().items():
             if device.fault is None and name not in ("escaped-ident", "bad-install-code"):
                 devices.append(
                     PortChoice(SIM_PREFIX + name, f"Simulator {name} · {device.description}")
@@ -90,8 +85,6 @@ class SimulatorPorts:
     def path_for(self, profile: str, protocol: str) -> str:
         """The pty path of the simulator for ``profile`` speaking ``protocol`` (started now if
         needed; a simulator that stopped, e.g. after an 'unplugged' fault, is started again)."""
-        from installer_app.devices.simulator import Simulator
-
         key = (profile, protocol)
         with self._lock:
             simulator = self._running.get(key)
@@ -100,7 +93,7 @@ class SimulatorPorts:
                 simulator = None
             if simulator is None:
                 try:
-                    simulator = Simulator(profile, protocol, **self._options)
+                    simulator = device_service.simulator(profile, protocol, **self._options)
                 except ValueError as exc:
                     raise UserError(f"Cannot start the simulated device: {exc}.") from None
                 simulator.start()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -245,3 +246,20 @@ def test_the_demo_settings_pick_the_optical_probe_and_a_simulator(
     assert page.protocol() == "iec62056-21"
     assert page.port_key() == "sim:halden-s1"
     assert page.port_combo.findData("sim:unplugged") >= 0  # fault simulators too
+
+
+def test_about_shows_the_version_the_cpl_and_where_the_data_is(
+    window: MainWindow, demo_dir: Path, shoot: Shoot
+) -> None:
+    from installer_app import __version__
+
+    dialog = window.show_about()
+    try:
+        assert dialog.isVisible()
+        assert __version__ in dialog.findChild(QLabel, "aboutTitle").text()  # type: ignore[union-attr]
+        assert "320 entries" in dialog.fields["CPL"].text()
+        assert dialog.fields["Data directory"].text() == str(demo_dir)
+        assert dialog.fields["Log file"].text().endswith("installer-app.log")
+        shoot(dialog, "dialog-about")
+    finally:
+        dialog.close()

@@ -31,12 +31,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from installer_app.devices.errors import NoAnswer, ReadCancelled
 from installer_app.domain.model import Cohort, DeviceReading, Generation
 from installer_app.domain.prenotification import Installation, Job
 from installer_app.errors import UserError
 from installer_app.services import browse, checks
+from installer_app.services import devices as device_service
 from installer_app.services.checks import CheckOutcome
+from installer_app.services.devices import NoAnswer, ReadCancelled
 from installer_app.ui import icons, ports
 from installer_app.ui.appstate import CHECKS, JOBS, AppState
 from installer_app.ui.operations import Operation, OperationContext
@@ -92,13 +93,7 @@ def typed_reading(text: str) -> DeviceReading:
     if not text:
         raise UserError("Type the Device ID from the PPMID's label, or scan it.")
     if ":" in text or "$" in text:
-        from installer_app.devices import barcode, reader
-
-        scanned = barcode.parse_scan(text)
-        problem = reader.install_code_problem(scanned)
-        if problem:
-            raise UserError(problem)
-        return scanned
+        return device_service.parse_label(text)
     try:
         return checks.manual_reading(text)
     except UserError:

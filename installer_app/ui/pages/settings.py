@@ -52,6 +52,7 @@ class _Form:
 
 class SettingsPage(QWidget):
     saved = Signal()
+    about_requested = Signal()
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,6 +118,9 @@ class SettingsPage(QWidget):
         root.addWidget(office)
 
         actions = QHBoxLayout()
+        self.about_button = button("About…", "Version, CPL version, data directory (F1)")
+        self.about_button.clicked.connect(self.about_requested)
+        actions.addWidget(self.about_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.message = MessagePanel(name="Settings message")
         self.save_button = button("Save settings", primary=True)
         self.save_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
