@@ -86,6 +86,7 @@ def run(data_dir: Path, *, demo: bool = False) -> int:
 
 def _close_later(milliseconds: int) -> Callable[[MainWindow], None]:
     def close(window: MainWindow) -> None:
+        print("installer-app: window ready", file=sys.stderr, flush=True)
         QTimer.singleShot(milliseconds, window.close)
 
     return close
