@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from installer_app import services
 from installer_app.cli import context
 from installer_app.cli.output import print_json
 from installer_app.domain.model import Cohort, Generation
-from installer_app.domain.prenotification import Installation
-from installer_app.domain.reasons import Severity
 from installer_app.errors import UserError
-from installer_app.services import checks, records
+
+if TYPE_CHECKING:
+    from installer_app.services import checks
+
+# Services are imported inside the commands: `installer-app --version` and `--help` stay quick.
 
 EXIT_BLOCK = 4
 BANNER = {"allow": "SAFE TO JOIN", "warn": "CHECK BEFORE JOINING", "block": "DO NOT JOIN"}
-ICON = {Severity.BLOCK: "✖", Severity.WARN: "⚠", Severity.INFO: "ℹ"}
+ICON = {"block": "✖", "warn": "⚠", "info": "ℹ"}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -84,6 +86,9 @@ def _cohort(text: str) -> Cohort:
 
 
 def _import_prenotifications(args: argparse.Namespace) -> int:
+    from installer_app import services
+    from installer_app.services import records
+
     with services.open_database(context.data_dir()) as db:
         info = records.import_prenotifications(db, args.files)
     print(
@@ -94,6 +99,9 @@ def _import_prenotifications(args: argparse.Namespace) -> int:
 
 
 def _import_jobs(args: argparse.Namespace) -> int:
+    from installer_app import services
+    from installer_app.services import records
+
     with services.open_database(context.data_dir()) as db:
         info = records.import_jobs(db, args.file)
     print(f"jobs imported: {info.rows} job(s) from {args.file}")
@@ -101,6 +109,10 @@ def _import_jobs(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from installer_app import services
+    from installer_app.domain.prenotification import Installation
+    from installer_app.services import checks
+
     if args.cohort is not None and args.installation is None:
         raise UserError("--cohort goes with --installation smets1; a job carries its own cohort.")
     if args.cohort is not None and args.installation is not Generation.SMETS1:
@@ -150,6 +162,9 @@ def _print_verdict(outcome: checks.CheckOutcome) -> None:
 
 
 def _record_join(args: argparse.Namespace) -> int:
+    from installer_app import services
+    from installer_app.services import checks
+
     with services.open_database(context.data_dir()) as db:
         try:
             stored = checks.record_join(db, args.check_id)
@@ -161,6 +176,9 @@ def _record_join(args: argparse.Namespace) -> int:
 
 
 def _record_not_joined(args: argparse.Namespace) -> int:
+    from installer_app import services
+    from installer_app.services import checks
+
     with services.open_database(context.data_dir()) as db:
         stored = checks.record_not_joined(db, args.check_id, args.reason)
     print(f"recorded: {stored.device_id} not joined (check {stored.check_id})")

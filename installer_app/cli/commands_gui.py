@@ -8,12 +8,14 @@ import logging
 import os
 import sys
 from importlib.resources import as_file
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from installer_app import paths, services, settings
+from installer_app import paths, settings
 from installer_app.cli import context
 from installer_app.errors import UserError
-from installer_app.services import Database, browse, records
+
+if TYPE_CHECKING:
+    from installer_app.services import Database
 
 log = logging.getLogger("installer_app")
 
@@ -42,6 +44,9 @@ def seed_demo(db: Database) -> list[str]:
     Returns the summary lines; an empty list when the directory already holds data (nothing
     is replaced).
     """
+    from installer_app import services
+    from installer_app.services import browse, records
+
     if browse.has_field_data(db):
         return []
     lines = []
@@ -80,6 +85,8 @@ def open_gui(args: argparse.Namespace) -> int:
     data_dir = context.data_dir()
     context.setup_logging()
     if getattr(args, "demo", False):
+        from installer_app import services
+
         with services.open_database(data_dir) as db:
             for line in seed_demo(db):
                 log.info("demo data: %s", line)

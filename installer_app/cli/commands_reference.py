@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from installer_app import services, settings
 from installer_app.cli import context
 from installer_app.cli.output import print_json, print_table
-from installer_app.domain.model import CplEntry
-from installer_app.services import FindQuery
+
+if TYPE_CHECKING:
+    from installer_app.domain.model import CplEntry
+
+# Services are imported inside the commands: `installer-app --version` and `--help` stay quick.
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,6 +49,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from installer_app import services
+
     with services.open_database(context.data_dir()) as db:
         result = services.import_reference(db, args.kind, args.source)
     print(result.summary_line())
@@ -71,6 +76,8 @@ def entry_json(entry: CplEntry) -> dict[str, object]:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from installer_app import services, settings
+
     data_dir = context.data_dir()
     with services.open_database(data_dir) as db:
         info = services.reference_status(db, "cpl")
@@ -111,6 +118,9 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _find(args: argparse.Namespace) -> int:
+    from installer_app import services
+    from installer_app.services import FindQuery
+
     query = FindQuery(
         manufacturer=args.manufacturer,
         model=args.model,
