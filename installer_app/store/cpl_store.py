@@ -8,24 +8,12 @@ from dataclasses import dataclass
 
 from installer_app.domain.model import CplEntry, Generation
 from installer_app.errors import UserError
-from installer_app.store.cpl_file import TEXT_LIMITS, ParsedCpl
+from installer_app.store.cpl_file import INSERT_FIELDS, TEXT_LIMITS, ParsedCpl
 from installer_app.store.db import Database
 from installer_app.store.reference import SourceMeta, VersionInfo, replace_list
 
-_TABLE_COLUMNS = (
-    "manufacturer_id",
-    "model_id",
-    "hardware_version",
-    "firmware_version",
-    "device_type",
-    "manufacturer_name",
-    "model_name",
-    "smets_chts_version",
-    "gbcs_version",
-    "status",
-    "cpa_expiry",
-    "smets_generation",
-)
+_TABLE_COLUMNS = INSERT_FIELDS
+"""Stored columns after ``version_id``, named as the file fields they come from."""
 _CASE_LIMIT = 64
 """Up to this many distinct texts, the generation is a CASE in the statement; else a lookup."""
 

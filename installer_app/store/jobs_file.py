@@ -27,6 +27,7 @@ from installer_app.domain.identifiers import normalise_eui64
 from installer_app.domain.model import Cohort, Generation
 from installer_app.domain.prenotification import Job
 from installer_app.errors import UserError
+from installer_app.json_kind import json_kind
 from installer_app.store.prenotification_files import read_bounded
 
 MAX_JOBS_BYTES = 10 * 1024 * 1024
@@ -80,22 +81,8 @@ def parse_jobs_bytes(data: bytes, name: str) -> list[Job]:
     else:
         items = document
     if not isinstance(items, list):
-        raise UserError(f'{name}: "jobs" must be a list of jobs, not {_kind(items)}. {_FIX}')
+        raise UserError(f'{name}: "jobs" must be a list of jobs, not {json_kind(items)}. {_FIX}')
     return [_job(item, index, name) for index, item in enumerate(items, 1)]
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
 
 
 def _show(value: object) -> str:
@@ -120,7 +107,7 @@ class _JobReader:
                 raise self.error(field, "is missing or empty")
             return None
         if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise self.error(field, f"must be text, not {_kind(value)}")
+            raise self.error(field, f"must be text, not {json_kind(value)}")
         result = " ".join(str(value).split())
         if len(result) > limit:
             raise self.error(field, f"{_show(result)} is longer than {limit} characters")
@@ -128,7 +115,7 @@ class _JobReader:
 
     def eui(self, field: str, value: object) -> str:
         if not isinstance(value, str):
-            raise self.error(field, f"must be a Device ID (text), not {_kind(value)}")
+            raise self.error(field, f"must be a Device ID (text), not {json_kind(value)}")
         try:
             return normalise_eui64(value)
         except ValueError:
@@ -149,7 +136,7 @@ def _job(item: object, index: int, name: str) -> Job:
     if not isinstance(item, dict):
         raise UserError(
             f"{name}: job {index} must be an object with reference, installation, …, not "
-            f"{_kind(item)}. {_FIX}"
+            f"{json_kind(item)}. {_FIX}"
         )
     reader = _JobReader(item, index, name)
     reference = reader.text("reference", MAX_REFERENCE, required=True)
@@ -162,7 +149,7 @@ def _job(item: object, index: int, name: str) -> Job:
             "installation",
             "is missing or not text: it must be SMETS1 or SMETS2+"
             if raw_installation is None or isinstance(raw_installation, str)
-            else f"must be SMETS1 or SMETS2+, not {_kind(raw_installation)}",
+            else f"must be SMETS1 or SMETS2+, not {json_kind(raw_installation)}",
         )
     try:
         installation = Generation.parse(raw_installation)
@@ -175,7 +162,9 @@ def _job(item: object, index: int, name: str) -> Job:
     raw_cohort = item.get("cohort")
     if raw_cohort is not None and not (isinstance(raw_cohort, str) and not raw_cohort.strip()):
         if not isinstance(raw_cohort, str):
-            raise reader.error("cohort", f"must be IOC, MOC, FOC or null, not {_kind(raw_cohort)}")
+            raise reader.error(
+                "cohort", f"must be IOC, MOC, FOC or null, not {json_kind(raw_cohort)}"
+            )
         try:
             cohort = Cohort(raw_cohort.strip().upper())
         except ValueError:
@@ -192,7 +181,9 @@ def _job(item: object, index: int, name: str) -> Job:
             for position, value in enumerate(raw_meters, 1)
         )
     else:
-        raise reader.error("meter_ids", f"must be a list of Device IDs, not {_kind(raw_meters)}")
+        raise reader.error(
+            "meter_ids", f"must be a list of Device IDs, not {json_kind(raw_meters)}"
+        )
 
     scheduled: str | None = None
     if _present(item, "scheduled_for"):

@@ -23,6 +23,7 @@ from installer_app.domain.prenotification import (
     PrenotificationRecord,
 )
 from installer_app.errors import UserError
+from installer_app.json_kind import json_kind
 
 API_PREFIX = "/api/v1"
 REFERENCE_KINDS = ("cpl", "epcl", "advisories")
@@ -102,22 +103,8 @@ def decode_json(data: bytes, what: str) -> Any:
 
 def _object(value: object, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise _refuse(what, f"expected a JSON object, got {_kind(value)}")
+        raise _refuse(what, f"expected a JSON object, got {json_kind(value)}")
     return value
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
 
 
 def _str(obj: dict[str, Any], key: str, what: str, limit: int, *, optional: bool = False) -> str:
@@ -125,7 +112,7 @@ def _str(obj: dict[str, Any], key: str, what: str, limit: int, *, optional: bool
     if value is None and optional:
         return ""
     if not isinstance(value, str):
-        raise _refuse(what, f"{key!r} must be text, got {_kind(value)}")
+        raise _refuse(what, f"{key!r} must be text, got {json_kind(value)}")
     if len(value) > limit:
         raise _refuse(what, f"{key!r} is longer than {limit} characters")
     return value
@@ -134,7 +121,7 @@ def _str(obj: dict[str, Any], key: str, what: str, limit: int, *, optional: bool
 def _bool(obj: dict[str, Any], key: str, what: str) -> bool:
     value = obj.get(key)
     if not isinstance(value, bool):
-        raise _refuse(what, f"{key!r} must be true or false, got {_kind(value)}")
+        raise _refuse(what, f"{key!r} must be true or false, got {json_kind(value)}")
     return value
 
 
@@ -218,7 +205,7 @@ def _page(document: object, what: str, limit: int) -> tuple[list[Any], str, bool
     obj = _object(document, what)
     items = obj.get("items")
     if not isinstance(items, list):
-        raise _refuse(what, f"'items' must be a list, got {_kind(items)}")
+        raise _refuse(what, f"'items' must be a list, got {json_kind(items)}")
     if len(items) > limit:
         raise _refuse(what, f"{len(items)} items in one page, more than the {limit} asked for")
     return items, check_cursor(obj.get("next_cursor"), what), _bool(obj, "has_more", what)
@@ -265,7 +252,7 @@ def parse_prenotification(item: object, where: str) -> PrenotificationRecord:
     for key in ("device_id", "device_type", *_PRENOTIFICATION_TEXT):
         value = obj.get(key)
         if value is not None and not isinstance(value, str):
-            raise _refuse(what, f"{where}: {key!r} must be text or null, got {_kind(value)}")
+            raise _refuse(what, f"{where}: {key!r} must be text or null, got {json_kind(value)}")
         text[key] = value
     source = obj.get("source")
     if source not in PRENOTIFICATION_SOURCES:
@@ -330,7 +317,7 @@ def parse_push_results(document: object, sent_keys: Sequence[str]) -> list[PushR
     obj = _object(document, what)
     results = obj.get("results")
     if not isinstance(results, list):
-        raise _refuse(what, f"'results' must be a list, got {_kind(results)}")
+        raise _refuse(what, f"'results' must be a list, got {json_kind(results)}")
     if len(results) != len(sent_keys):
         raise _refuse(what, f"{len(results)} results for {len(sent_keys)} records sent")
     expected = set(sent_keys)
