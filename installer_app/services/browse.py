@@ -21,9 +21,17 @@ from installer_app.store.audit import StoredCheck
 from installer_app.store.cpl_store import FindQuery
 from installer_app.store.db import Database
 from installer_app.store.field_records import JobState
-from installer_app.store.reference import KINDS, VersionInfo, current_version, version_history
+from installer_app.store.reference import (
+    KINDS,
+    CplChange,
+    VersionInfo,
+    cpl_changes,
+    current_version,
+    version_history,
+)
 
 __all__ = [
+    "CplChange",
     "CplOverview",
     "CplSearchResult",
     "FindQuery",
@@ -139,6 +147,15 @@ class CplOverview:
         if not isinstance(found, dict):
             return None
         return {str(k): int(v) for k, v in found.items()}
+
+
+def cpl_changed_entries(db: Database, limit: int = 100) -> list[CplChange]:
+    """What changed from the previous CPL version to the current one, entry by entry."""
+    with db.read() as connection:
+        current = current_version(connection, "cpl")
+        if current is None or current.previous_id is None:
+            return []
+        return cpl_changes(connection, current.id, current.previous_id, limit)
 
 
 def cpl_overview(db: Database) -> CplOverview:

@@ -165,6 +165,68 @@ def cpl_change_counts(connection: sqlite3.Connection, new: int, old: int) -> dic
     return {"added": int(added), "removed": int(removed), "changed": int(changed)}
 
 
+@dataclass(frozen=True, slots=True)
+class CplChange:
+    """One entry that differs between two CPL versions."""
+
+    change: str  # "added" | "removed" | "changed"
+    device_type: str
+    manufacturer_id: str
+    model_id: str
+    hardware_version: str
+    firmware_version: str
+    before: str | None  # "status · generation" in the older version
+    after: str | None  # the same in the newer version
+
+    def text(self) -> str:
+        key = (
+            f"{self.device_type} {self.manufacturer_id}/{self.model_id} "
+            f"hw {self.hardware_version} fw {self.firmware_version}"
+        )
+        if self.change == "added":
+            return f"added {key} ({self.after})"
+        if self.change == "removed":
+            return f"removed {key} (was {self.before})"
+        return f"changed {key}: {self.before} → {self.after}"
+
+
+def cpl_changes(
+    connection: sqlite3.Connection, new: int, old: int, limit: int = 100
+) -> list[CplChange]:
+    """The entries added, removed and changed from version ``old`` to ``new`` (up to
+    ``limit`` of each kind, PPMIDs first), for the CPL page's "what changed"."""
+    key = "device_type, manufacturer_id, model_id, hardware_version, firmware_version"
+    state = "status || ' · ' || smets_generation"
+    rows = connection.execute(
+        f"""
+        SELECT * FROM (SELECT 'added', {key}, NULL, {state} FROM cpl_entry n
+          WHERE n.version_id = :new AND NOT EXISTS
+            (SELECT 1 FROM cpl_entry o WHERE o.version_id = :old AND {_CPL_KEY_MATCH})
+          ORDER BY device_type <> 'PPMID', {key} LIMIT :limit)
+        UNION ALL
+        SELECT * FROM (SELECT 'removed', {key}, {state}, NULL FROM cpl_entry o
+          WHERE o.version_id = :old AND NOT EXISTS
+            (SELECT 1 FROM cpl_entry n WHERE n.version_id = :new AND {_CPL_KEY_MATCH})
+          ORDER BY device_type <> 'PPMID', {key} LIMIT :limit)
+        UNION ALL
+        SELECT * FROM (SELECT 'changed', n.device_type, n.manufacturer_id, n.model_id,
+            n.hardware_version, n.firmware_version,
+            o.status || ' · ' || o.smets_generation || ' · ' || o.model_name,
+            n.status || ' · ' || n.smets_generation || ' · ' || n.model_name
+          FROM cpl_entry n JOIN cpl_entry o ON o.version_id = :old AND {_CPL_KEY_MATCH}
+          WHERE n.version_id = :new AND (o.status <> n.status
+            OR o.smets_generation <> n.smets_generation
+            OR o.manufacturer_name <> n.manufacturer_name OR o.model_name <> n.model_name
+            OR o.smets_chts_version <> n.smets_chts_version
+            OR o.gbcs_version <> n.gbcs_version
+            OR coalesce(o.cpa_expiry, '') <> coalesce(n.cpa_expiry, ''))
+          ORDER BY n.device_type <> 'PPMID', n.manufacturer_id, n.model_id LIMIT :limit)
+        """,
+        {"new": new, "old": old, "limit": limit},
+    ).fetchall()
+    return [CplChange(*row) for row in rows]
+
+
 def replace_list(
     db: Database,
     kind: str,

@@ -190,4 +190,9 @@ def test_what_changed_since_the_previous_version(
     qtbot.waitUntil(lambda: page.count_label.text() == "All 500 entries", timeout=WAIT_MS)
     text = page.changes.text.text()
     assert "500 added, 320 removed, 0 changed" in text
+    # Entry by entry too: 12 of each kind, read from SQLite in the background.
+    qtbot.waitUntil(lambda: len(page.changed_entries) == 24, timeout=WAIT_MS)
+    assert sum(e.startswith("added ") for e in page.changed_entries) == 12
+    assert sum(e.startswith("removed ") for e in page.changed_entries) == 12
+    assert "\nremoved PPMID 1063/" in page.changes.text.text()  # PPMIDs first
     shoot(window, "page-cpl-changes")

@@ -204,3 +204,28 @@ def test_many_distinct_smets_versions(cli: Cli, write_file: WriteFile) -> None:
     assert {e["smets_chts_version"] for e in entries if e["device_type"] == "ESME"} == {
         f"SMETS V5.{i}" for i in range(100)
     }
+
+
+def test_changed_entries_are_listed_one_by_one(
+    cli: Cli, write_file: WriteFile, data_dir: Path
+) -> None:
+    from installer_app.store.db import Database
+    from installer_app.store.reference import cpl_changes, current_version
+
+    assert (
+        cli("cpl", "import", str(write_file("v1.csv", csv_bytes([CPL_HEADER, *BASE_CPL])))).code
+        == 0
+    )
+    rows = [list(r) for r in BASE_CPL[1:]]
+    rows[0][9] = "Withdrawn"
+    assert cli("cpl", "import", str(write_file("v2.csv", csv_bytes([CPL_HEADER, *rows])))).code == 0
+    with Database(data_dir) as db, db.read() as connection:
+        version = current_version(connection, "cpl")
+        assert version is not None and version.previous_id is not None
+        changes = cpl_changes(connection, version.id, version.previous_id)
+    texts = sorted(c.text() for c in changes)
+    assert texts == [
+        "changed PPMID 10E0/00090100 hw 0001 fw 80020002: Active · SMETS1 · Prepay P2 → "
+        "Withdrawn · SMETS1 · Prepay P2",
+        "removed PPMID 10E0/00090100 hw 0001 fw 00020002 (was Active · SMETS2+)",
+    ]

@@ -30,6 +30,9 @@ from installer_app.ui.style import set_property
 from installer_app.ui.widgets.common import MessagePanel, button, label
 from installer_app.ui.widgets.status import age_text, local_time
 
+CHANGES_SHOWN = 12
+"""Entries listed under \"What changed?\" (of each kind: added, removed, changed)."""
+
 SEARCH_DELAY_MS = 250
 
 
@@ -79,6 +82,7 @@ class CplPage(QWidget):
         header.addWidget(self.changes_button)
         root.addLayout(header)
         self.changes = MessagePanel(name="What changed")
+        self.changed_entries: list[str] = []
         root.addWidget(self.changes)
 
         filters = QHBoxLayout()
@@ -292,10 +296,26 @@ class CplPage(QWidget):
         )
 
     def _toggle_changes(self, shown: bool) -> None:
-        if shown and self.changes_text():
-            self.changes.show_message("info", self.changes_text())
-        else:
+        if not (shown and self.changes_text()):
             self.changes.clear()
+            return
+        self.changes.show_message("info", self.changes_text())
+        overview = self.overview
+        if overview is None or overview.previous is None:
+            return
+
+        def work(_: OperationContext) -> list[browse.CplChange]:
+            with self.state.open_database() as db:
+                return browse.cpl_changed_entries(db, CHANGES_SHOWN)
+
+        self.state.runner.run(work, name="cpl changes", on_success=self._changes_arrived)
+
+    def _changes_arrived(self, changes: list[browse.CplChange]) -> None:
+        if not self.changes_button.isChecked() or not changes:
+            return
+        lines = [change.text() for change in changes]
+        self.changed_entries = lines
+        self.changes.show_message("info", "\n".join([self.changes_text(), *lines]))
 
     # ------------------------------------------------------------------ searching
     def current_query(self) -> FindQuery:
