@@ -79,6 +79,8 @@ class StatusLine(QStatusBar):
             f"Last sync: {local_time(summary.last_sync_at)}" if summary.last_sync_at
             else "Last sync: never"
         )  # fmt: skip
+        for widget in (self.cpl, self.pending, self.last_sync):
+            widget.setMinimumWidth(widget.sizeHint().width())  # never cut short
 
     def show_online(self, online: bool | None) -> None:
         if online is None:
