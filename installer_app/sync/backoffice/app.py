@@ -403,10 +403,20 @@ def create_app(db_url: str, *, backoffice: BackOffice | None = None) -> FastAPI:
             return Response(content, media_type="text/csv; charset=utf-8", headers=headers)
         raise ApiError(503, "busy", "the list is being replaced; try again in a moment")
 
-    def _page_args(since: str | None, limit: int) -> tuple[str | None, int]:
+    def _feed_page(
+        fetch: Callable[[str, str | None, int], Any],
+        installer_id: str,
+        since: str | None,
+        limit: int,
+    ) -> dict[str, Any]:
+        """One page of a feed (jobs, pre-notifications) as the response body."""
         if since is not None and not protocol.CURSOR.fullmatch(since):
             raise ApiError(400, "bad_cursor", "the cursor is malformed; start again without one")
-        return since, limit
+        try:
+            page = fetch(installer_id, since, limit)
+        except ValueError as exc:
+            raise ApiError(400, "bad_cursor", str(exc)) from None
+        return {"items": page.items, "next_cursor": page.next_cursor, "has_more": page.has_more}
 
     @app.get(
         f"{P}/jobs",
@@ -417,13 +427,8 @@ def create_app(db_url: str, *, backoffice: BackOffice | None = None) -> FastAPI:
         principal: Installer, since: Since = None, limit: Limit = protocol.PAGE_LIMIT
     ) -> JobsPage:
         """This installer's jobs added or changed after `since`, oldest change first."""
-        since, limit = _page_args(since, limit)
-        try:
-            page = bo.jobs_page(principal.installer_id, since, limit)
-        except ValueError as exc:
-            raise ApiError(400, "bad_cursor", str(exc)) from None
         return JobsPage.model_validate(
-            {"items": page.items, "next_cursor": page.next_cursor, "has_more": page.has_more}
+            _feed_page(bo.jobs_page, principal.installer_id, since, limit)
         )
 
     @app.get(
@@ -435,13 +440,8 @@ def create_app(db_url: str, *, backoffice: BackOffice | None = None) -> FastAPI:
         principal: Installer, since: Since = None, limit: Limit = protocol.PAGE_LIMIT
     ) -> PrenotificationsPage:
         """Pre-notification and inventory records sent to this installer after `since`."""
-        since, limit = _page_args(since, limit)
-        try:
-            page = bo.prenotifications_page(principal.installer_id, since, limit)
-        except ValueError as exc:
-            raise ApiError(400, "bad_cursor", str(exc)) from None
         return PrenotificationsPage.model_validate(
-            {"items": page.items, "next_cursor": page.next_cursor, "has_more": page.has_more}
+            _feed_page(bo.prenotifications_page, principal.installer_id, since, limit)
         )
 
     @app.post(
