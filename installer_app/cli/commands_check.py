@@ -116,7 +116,9 @@ def _check(args: argparse.Namespace) -> int:
     if args.cohort is not None and args.installation is None:
         raise UserError("--cohort goes with --installation smets1; a job carries its own cohort.")
     if args.cohort is not None and args.installation is not Generation.SMETS1:
-        raise UserError("--cohort applies to SMETS1 installations only.")
+        # Cohorts are SMETS1 migration groups: for a SMETS2+ installation it means nothing.
+        print("note: --cohort is ignored for a SMETS2+ installation", file=sys.stderr)
+        args.cohort = None
     manual = (args.manufacturer, args.model, args.hardware_version, args.firmware_version)
     if args.port and any(manual):
         raise UserError("--manufacturer/--model/--hardware/--firmware go with --device-id only.")
