@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import traceback
 from pathlib import Path
 
@@ -29,6 +28,8 @@ def setup_logging() -> Path:
     global _log_path
     if _log_path is not None:
         return _log_path
+    import logging.handlers  # only when something is to be logged
+
     directory = paths.ensure_private_dir(paths.log_dir())
     _log_path = directory / "installer-app.log"
     handler = logging.handlers.RotatingFileHandler(
