@@ -180,6 +180,20 @@ _ORDERABLE = {
 }
 
 
+def _order_terms(order_by: str) -> list[str]:
+    """``column [ASC|DESC]`` terms naming known columns; anything else is dropped (the text
+    goes into SQL, so only these exact shapes pass)."""
+    terms = []
+    for part in order_by.split(","):
+        words = part.split()
+        if not words or words[0] not in _ORDERABLE or len(words) > 2:
+            continue
+        if len(words) == 2 and words[1].upper() not in ("ASC", "DESC"):
+            continue
+        terms.append(" ".join([words[0], *(w.upper() for w in words[1:])]))
+    return terms
+
+
 def _where(query: FindQuery) -> tuple[str, list[object]]:
     clauses = [f"version_id = {CURRENT}"]
     params: list[object] = []
@@ -215,9 +229,7 @@ def _where(query: FindQuery) -> tuple[str, list[object]]:
 
 def find_entries(connection: sqlite3.Connection, query: FindQuery) -> list[CplEntry]:
     where, params = _where(query)
-    order = ", ".join(
-        part.strip() for part in query.order_by.split(",") if part.strip().split()[0] in _ORDERABLE
-    )
+    order = ", ".join(_order_terms(query.order_by))
     sql = f"SELECT {ENTRY_COLUMNS} FROM cpl_entry WHERE {where} ORDER BY {order or 'model_id'}"
     if query.limit is not None:
         sql += " LIMIT ? OFFSET ?"
