@@ -17,7 +17,7 @@ from installer_app.errors import UserError
 
 DB_FILENAME = "installer.sqlite"
 
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 """The newest migration in ``db/versions``; a test keeps this equal to Alembic's head."""
 
 _migrate_lock = threading.Lock()
