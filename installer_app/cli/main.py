@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from installer_app import __version__
-from installer_app.cli import context
+from installer_app.cli import (
+    commands_check,
+    commands_devices,
+    commands_gui,
+    commands_reference,
+    commands_sync,
+    context,
+)
 from installer_app.errors import UserError
 
 EXIT_OK = 0
@@ -40,16 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="data directory (default: $INSTALLER_APP_DATA_DIR or the user data directory)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from installer_app.cli import commands_reference
-
-    commands_reference.register(sub)
-    for name in ("commands_devices", "commands_check", "commands_gui", "commands_sync"):
-        try:
-            module = __import__(f"installer_app.cli.{name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"installer_app.cli.{name}":
-                raise
-            continue
+    for module in (
+        commands_reference,
+        commands_devices,
+        commands_check,
+        commands_gui,
+        commands_sync,
+    ):
         module.register(sub)
     return parser
 
@@ -64,11 +68,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(args, "func", None)
     if handler is None:
         # No sub-command: open the desktop app (CONTRACT.md), as `gui` without --demo.
-        try:
-            from installer_app.cli import commands_gui
-        except ModuleNotFoundError:
-            parser.print_help()
-            return EXIT_OK
         args.demo = False
         handler = commands_gui.open_gui
     try:

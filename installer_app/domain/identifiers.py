@@ -32,14 +32,6 @@ def normalise_eui64(text: str) -> str:
     return "-".join(compact[i : i + 2] for i in range(0, 16, 2))
 
 
-def is_eui64(text: str) -> bool:
-    try:
-        normalise_eui64(text)
-    except ValueError:
-        return False
-    return True
-
-
 def normalise_hex(text: str, *, digits: int | None = None, max_digits: int = 30) -> str:
     """Upper-case a hex identifier, stripping whitespace; check its length."""
     value = text.strip().upper()

@@ -6,7 +6,7 @@ identifiers already normalised; the verdict engine reads them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from installer_app.domain.model import Cohort, Generation
 
@@ -67,6 +67,10 @@ class PrenotificationRecord:
     @property
     def has_inventory_marker(self) -> bool:
         return bool(self.csp_region) or bool(self.s1sp)
+
+
+PRENOTIFICATION_FIELDS = tuple(f.name for f in fields(PrenotificationRecord))
+"""The record's fields, in order (the store's columns, the sync feed's items)."""
 
 
 @dataclass(frozen=True, slots=True)

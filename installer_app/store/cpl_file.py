@@ -79,9 +79,6 @@ class ParsedCpl:
     def lines(self) -> Sequence[int]:
         return self.table.row_lines
 
-    def present(self, name: str) -> bool:
-        return self.table.has(name)
-
     def insert_fields(self) -> list[str]:
         """The file fields bound as parameters, in the order of :meth:`parameter_rows`."""
         return [name for name in INSERT_FIELDS if self.table.has(name)]

@@ -7,27 +7,15 @@ import sqlite3
 from dataclasses import dataclass
 
 from installer_app.domain.model import Cohort, Generation
-from installer_app.domain.prenotification import Job, PrenotificationRecord
+from installer_app.domain.prenotification import (
+    PRENOTIFICATION_FIELDS,
+    Job,
+    PrenotificationRecord,
+)
 from installer_app.store.db import Database
 from installer_app.store.reference import utc_now
 
-_RECORD_FIELDS = (
-    "device_id",
-    "device_type",
-    "manufacturer",
-    "model",
-    "firmware_version",
-    "smets_chts_version",
-    "status",
-    "s1sp",
-    "csp_region",
-    "cpl_status",
-    "job_reference",
-    "source",
-    "source_file",
-    "source_line",
-    "source_index",
-)
+_RECORD_FIELDS = PRENOTIFICATION_FIELDS
 _RECORD_COLUMNS = ", ".join(_RECORD_FIELDS)
 
 
@@ -109,23 +97,6 @@ def current_prenotification(
         (device_id,),
     ).fetchone()
     return (int(row[0]), _record(row[1:])) if row else None
-
-
-def prenotification_history(
-    connection: sqlite3.Connection, device_id: str
-) -> list[PrenotificationRecord]:
-    """Every record for the Device ID, newest first (the current one first)."""
-    rows = connection.execute(
-        f"SELECT {_RECORD_COLUMNS} FROM prenotification WHERE device_id = ? ORDER BY id DESC",
-        (device_id,),
-    ).fetchall()
-    return [_record(row) for row in rows]
-
-
-def count_prenotified(connection: sqlite3.Connection) -> int:
-    return int(
-        connection.execute("SELECT count(*) FROM prenotification WHERE is_current").fetchone()[0]
-    )
 
 
 _JOB_COLUMNS = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -265,10 +265,8 @@ def replace_list(
             if kind == "cpl":
                 full_summary["changes"] = cpl_change_counts(connection, version_id, previous.id)
             full_summary["previous_rows"] = previous.rows
-            keep: Iterable[int] = (version_id, previous.id)
-        else:
-            keep = (version_id,)
-        marks = ",".join("?" * len(tuple(keep)))
+        keep = (version_id,) if previous is None else (version_id, previous.id)
+        marks = ",".join("?" * len(keep))
         connection.execute(
             f"DELETE FROM {table} WHERE version_id IN (SELECT id FROM dataset_version "
             f"WHERE kind = ? AND id NOT IN ({marks}))",

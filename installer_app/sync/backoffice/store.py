@@ -37,6 +37,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from installer_app import paths
 from installer_app.domain.generation import GenerationRules
+from installer_app.domain.prenotification import PRENOTIFICATION_FIELDS
 from installer_app.errors import UserError
 from installer_app.store.reference import utc_now
 from installer_app.sync import protocol
@@ -62,21 +63,10 @@ _CHUNK = 500
 _SCHEMA_LOCK = 7_411_305  # pg_advisory_xact_lock key: one instance creates the schema at a time
 WHAT = {"cpl": "CPL", "epcl": "EPCL", "advisories": "advisory list"}
 
-_PRENOTIFICATION_FIELDS = (
-    "device_id",
-    "device_type",
-    "manufacturer",
-    "model",
-    "firmware_version",
-    "smets_chts_version",
-    "status",
-    "s1sp",
-    "csp_region",
-    "cpl_status",
-    "job_reference",
-    "source",
-    "source_file",
+_PRENOTIFICATION_FIELDS = tuple(
+    f for f in PRENOTIFICATION_FIELDS if f not in ("source_line", "source_index")
 )
+"""What the back office keeps and sends of a record (not where in its file it stood)."""
 
 
 def database_url(db: str) -> sa.URL:
