@@ -136,7 +136,9 @@ def test_sync_killed_anywhere_loses_nothing_and_doubles_nothing(tmp_path: Path) 
 
         def publish_more() -> None:
             nonlocal published
-            rows = [(eui(published + i, 0xB1), None) for i in range(NEW_RECORDS)]
+            rows: list[tuple[str, str | None]] = [
+                (eui(published + i, 0xB1), None) for i in range(NEW_RECORDS)
+            ]
             name = write(tmp_path / f"pn-{published}.csv", prenotifications_csv(rows))
             bo.load_prenotifications([name], me.id)
             published += NEW_RECORDS
