@@ -24,18 +24,20 @@ def data_dir() -> Path:
 
 
 def setup_logging() -> Path:
-    """Log to a rotating file in the log directory (never tokens or personal data)."""
+    """Log to a rotating file in the log directory; every line passes the privacy redaction."""
     global _log_path
     if _log_path is not None:
         return _log_path
     import logging.handlers  # only when something is to be logged
+
+    from installer_app.log_privacy import RedactingFormatter
 
     directory = paths.ensure_private_dir(paths.log_dir())
     _log_path = directory / "installer-app.log"
     handler = logging.handlers.RotatingFileHandler(
         _log_path, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
     )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("installer_app")
     root.addHandler(handler)
     root.setLevel(logging.INFO)

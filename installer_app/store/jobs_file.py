@@ -86,7 +86,10 @@ def parse_jobs_bytes(data: bytes, name: str) -> list[Job]:
 
 
 def _show(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    """A value for a message, cut to about 50 characters; a text keeps its closing quote."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= 48 else value[:48] + "…")
+    text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 50 else text[:50] + "…"
 
 
