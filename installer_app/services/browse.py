@@ -198,9 +198,10 @@ def list_checks(
     job_reference: str | None = None,
     since: str | None = None,
     limit: int = 200,
-    offset: int = 0,
+    after: tuple[str, int] | None = None,
 ) -> list[StoredCheck]:
-    """Checks with their decisions, newest first."""
+    """Checks with their decisions, newest first; ``after`` is the previous page's last
+    :attr:`StoredCheck.page_key`."""
     with db.read() as connection:
         return audit.list_checks(
             connection,
@@ -208,7 +209,7 @@ def list_checks(
             job_reference=job_reference,
             since=since,
             limit=limit,
-            offset=offset,
+            after=after,
         )
 
 
@@ -270,6 +271,7 @@ def export_checks_csv(
     """
     temp = path.with_name(path.name + ".part")
     written = 0
+    after: tuple[str, int] | None = None
     try:
         # One read snapshot: a check recorded meanwhile cannot shift the pages.
         with temp.open("w", newline="", encoding="utf-8-sig") as handle, db.read() as connection:
@@ -284,10 +286,12 @@ def export_checks_csv(
                     job_reference=job_reference,
                     since=since,
                     limit=chunk,
-                    offset=written,
+                    after=after,
                 )
                 writer.writerows(_export_row(check) for check in rows)
                 written += len(rows)
+                if rows:
+                    after = rows[-1].page_key
                 if progress is not None:
                     progress(written)
                 if len(rows) < chunk:

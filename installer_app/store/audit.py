@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from installer_app.errors import UserError
 from installer_app.store.db import Database
@@ -91,11 +91,18 @@ class StoredCheck:
     decision: str | None
     decision_reason: str | None
     decided_at: str | None
+    seq: int = field(default=0, compare=False)
+    """The row's place in the log (SQLite rowid): with ``checked_at``, the key of a page."""
+
+    @property
+    def page_key(self) -> tuple[str, int]:
+        """Pass as ``after`` to :func:`list_checks` for the checks that follow this one."""
+        return (self.checked_at, self.seq)
 
 
 _CHECK_COLUMNS = (
     "c.id, c.checked_at, c.job_reference, c.device_id, c.verdict, c.installation, c.result, "
-    "d.decision, d.reason, d.decided_at"
+    "d.decision, d.reason, d.decided_at, c.rowid"
 )
 
 
@@ -111,6 +118,7 @@ def _stored(row: tuple[object, ...]) -> StoredCheck:
         decision=None if row[7] is None else str(row[7]),
         decision_reason=None if row[8] is None else str(row[8]),
         decided_at=None if row[9] is None else str(row[9]),
+        seq=int(row[10]),  # type: ignore[call-overload]
     )
 
 
@@ -130,10 +138,13 @@ def list_checks(
     job_reference: str | None = None,
     since: str | None = None,
     limit: int = 200,
-    offset: int = 0,
+    after: tuple[str, int] | None = None,
 ) -> list[StoredCheck]:
-    """Newest first, filtered."""
-    clauses, params = [], []
+    """Newest first, filtered; ``after`` (the last row's :attr:`StoredCheck.page_key`) asks for
+    the next page. Keyset paging: page 5,000 costs what page 1 does, where OFFSET would read and
+    drop every row before it."""
+    clauses: list[str] = []
+    params: list[object] = []
     if verdict:
         clauses.append("c.verdict = ?")
         params.append(verdict)
@@ -143,11 +154,14 @@ def list_checks(
     if since:
         clauses.append("c.checked_at >= ?")
         params.append(since)
+    if after is not None:
+        clauses.append("(c.checked_at, c.rowid) < (?, ?)")
+        params.extend(after)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     rows = connection.execute(
         f"SELECT {_CHECK_COLUMNS} FROM check_record c LEFT JOIN decision d ON d.check_id = c.id "
-        f"{where} ORDER BY c.checked_at DESC, c.rowid DESC LIMIT ? OFFSET ?",
-        (*params, limit, offset),
+        f"{where} ORDER BY c.checked_at DESC, c.rowid DESC LIMIT ?",
+        (*params, limit),
     ).fetchall()
     return [_stored(row) for row in rows]
 

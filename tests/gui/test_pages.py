@@ -105,6 +105,39 @@ def test_history_lists_filters_and_exports_every_check(
     assert page.model.rowCount() == 1
 
 
+def test_history_scrolls_through_more_checks_than_a_page_each_once(
+    qtbot: QtBot, make_window: MakeWindow, demo_dir: Path
+) -> None:
+    from installer_app.domain.model import Generation
+    from installer_app.domain.prenotification import Installation
+    from installer_app.services import browse, checks, open_database
+    from installer_app.ui.pages.history import PAGE
+
+    with open_database(demo_dir) as db:
+        for i in range(PAGE * 2 + 30):
+            checks.check_reading(
+                db,
+                checks.manual_reading(f"00DB{i:012X}"),
+                installation=Installation(Generation.SMETS2),
+            )
+        expected = [c.check_id for c in browse.list_checks(db, limit=10_000)]
+    window = make_window(demo_dir)
+    page = window.history_page
+    with qtbot.waitSignal(page.loaded, timeout=WAIT_MS):
+        window.show_page("history")
+    assert page.model.rowCount() == PAGE and "scroll for more" in page.count_label.text()
+    for _ in range(3):  # the view asks for more as it reaches the end
+        with qtbot.waitSignal(page.loaded, timeout=WAIT_MS):
+            page.table.scrollToBottom()
+            if page.model.canFetchMore(page.model.index(-1, -1)):
+                page.model.fetchMore(page.model.index(-1, -1))
+        if not page.model.more_available:
+            break
+    shown = [page.model.rows[i].check_id for i in range(page.model.rowCount())]
+    assert shown == expected and len(set(shown)) == len(expected)
+    assert page.count_label.text() == f"{len(expected)} check(s)"
+
+
 def test_settings_are_saved_to_the_data_directory_and_used(
     qtbot: QtBot, window: MainWindow, demo_dir: Path, shoot: Shoot
 ) -> None:

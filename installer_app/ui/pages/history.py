@@ -147,9 +147,9 @@ class HistoryPage(QWidget):
 
     def load(self) -> None:
         self._generation += 1
-        self._fetch(0, self._generation)
+        self._fetch(None, self._generation)
 
-    def _fetch(self, offset: int, generation: int) -> None:
+    def _fetch(self, after: tuple[str, int] | None, generation: int) -> None:
         filters = self.filters()
 
         def work(_: OperationContext) -> list[StoredCheck]:
@@ -160,14 +160,14 @@ class HistoryPage(QWidget):
                     job_reference=filters["job_reference"],
                     since=filters["since"],
                     limit=PAGE,
-                    offset=offset,
+                    after=after,
                 )
 
         def arrived(rows: list[StoredCheck]) -> None:
             if generation != self._generation:
                 return
             more = len(rows) == PAGE
-            if offset == 0:
+            if after is None:
                 self.model.set_rows(rows, more=more)
             else:
                 self.model.append_rows(rows, more=more)
@@ -181,7 +181,8 @@ class HistoryPage(QWidget):
         self.state.runner.run(work, name="history", on_success=arrived)
 
     def _fetch_more(self) -> None:
-        self._fetch(len(self.model.rows), self._generation)
+        rows = self.model.rows
+        self._fetch(rows[-1].page_key if rows else None, self._generation)
 
     def _job_text_changed(self, text: str) -> None:
         if not text:
