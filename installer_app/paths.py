@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -33,6 +34,22 @@ def ensure_private_dir(path: Path) -> Path:
     """Create a directory readable by this user only (data may hold addresses and MPxNs)."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A file path as text fit to show and store.
+
+    A name from another system may hold bytes that are not UTF-8 (Python keeps them as lone
+    surrogates, which cannot be printed or stored): they become U+FFFD. Control characters
+    (a newline in a file name) are written as escapes, so a message stays one honest line.
+    Use it only for messages and records: open the file with the path as given.
+    """
+    text = os.fspath(path)
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def resource(*parts: str) -> Traversable:

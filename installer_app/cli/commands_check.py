@@ -104,7 +104,7 @@ def _import_jobs(args: argparse.Namespace) -> int:
 
     with services.open_database(context.data_dir()) as db:
         info = records.import_jobs(db, args.file)
-    print(f"jobs imported: {info.rows} job(s) from {args.file}")
+    print(f"jobs imported: {info.rows} job(s) from {info.source}")
     return 0
 
 

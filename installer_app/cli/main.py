@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from installer_app import __version__
 from installer_app.cli import (
@@ -33,9 +34,22 @@ EXIT_BLOCK = 4
 log = logging.getLogger("installer_app")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse before Python 3.13 drops the value of ``--opt=--`` and leaves the option holding
+    an empty list (a crash further on, or a search for nothing): keep ``--`` as the value, as
+    newer versions do. Sub-command parsers are of this class too."""
+
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> Any:
+        if action.option_strings and action.nargs is None and arg_strings == ["--"]:
+            value = self._get_value(action, "--")
+            self._check_value(action, value)
+            return value
+        return super()._get_values(action, arg_strings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     # argparse exits with status 2 on a usage error, as the contract wants.
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="installer-app",
         description="Installer assistant: is this PPMID pre-notified as SMETS1 or SMETS2+?",
     )
@@ -58,11 +72,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _hint_dash_files(argv: Sequence[str]) -> None:
+    """After a usage error: a file named like an option was read as one; say how to give it."""
+    for arg in argv:
+        if arg.startswith("-") and len(arg) > 1 and Path(arg).exists():
+            print(
+                f"note: the file {arg} was read as an option because its name starts with '-'. "
+                f"Give it as ./{arg} (or put -- before it).",
+                file=sys.stderr,
+            )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (2), --help and --version (0)
+        if exc.code == EXIT_BAD_INPUT:
+            _hint_dash_files(sys.argv[1:] if argv is None else argv)
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     context.configure(args.data_dir)
     handler = getattr(args, "func", None)

@@ -14,6 +14,13 @@ _VERSION_SEPARATORS = re.compile(r"[\s.\-:_/]")
 
 INSTALL_CODE_LENGTHS = (6, 8, 12, 16)
 """Install-code lengths in bytes, before the 2-byte CRC."""
+_SHOWN = 40
+
+
+def _quoted(text: str) -> str:
+    """The refused value for a message: stripped, quoted, cut short (files can be damaged)."""
+    value = text.strip()
+    return repr(value if len(value) <= _SHOWN else value[:_SHOWN] + "…")
 
 
 def normalise_eui64(text: str) -> str:
@@ -26,7 +33,7 @@ def normalise_eui64(text: str) -> str:
         compact = compact[2:]
     if len(compact) != 16 or not _HEX.fullmatch(compact):
         raise ValueError(
-            f"{text.strip()!r} is not a Device ID: expected 16 hex digits "
+            f"{_quoted(text)} is not a Device ID: expected 16 hex digits "
             "(an EUI-64 such as 00-DB-12-34-56-78-90-A0)"
         )
     return "-".join(compact[i : i + 2] for i in range(0, 16, 2))
@@ -40,11 +47,11 @@ def normalise_hex(text: str, *, digits: int | None = None, max_digits: int = 30)
     if not value:
         raise ValueError("is empty")
     if not _HEX.fullmatch(value):
-        raise ValueError(f"{text.strip()!r} is not hexadecimal (digits 0-9 and A-F only)")
+        raise ValueError(f"{_quoted(text)} is not hexadecimal (digits 0-9 and A-F only)")
     if digits is not None and len(value) != digits:
-        raise ValueError(f"{text.strip()!r} must be exactly {digits} hex digits")
+        raise ValueError(f"{_quoted(text)} must be exactly {digits} hex digits")
     if len(value) > max_digits:
-        raise ValueError(f"{text.strip()!r} is longer than {max_digits} hex digits")
+        raise ValueError(f"{_quoted(text)} is longer than {max_digits} hex digits")
     return value
 
 
@@ -58,7 +65,7 @@ def normalise_version(text: str, *, max_length: int = 30) -> str:
     if not value:
         raise ValueError("is empty")
     if len(value) > max_length:
-        raise ValueError(f"{text.strip()!r} is longer than {max_length} characters")
+        raise ValueError(f"{_quoted(text)} is longer than {max_length} characters")
     return value
 
 
@@ -68,7 +75,7 @@ def normalise_text_id(text: str, *, max_length: int = 30) -> str:
     if not value:
         raise ValueError("is empty")
     if len(value) > max_length:
-        raise ValueError(f"{text.strip()!r} is longer than {max_length} characters")
+        raise ValueError(f"{_quoted(text)} is longer than {max_length} characters")
     return value
 
 
@@ -94,7 +101,7 @@ def parse_install_code(text: str) -> bytes:
     """Install code + CRC as hex text (separators allowed) to bytes; checks the length only."""
     compact = _EUI_SEPARATORS.sub("", text.strip()).upper()
     if not compact or not _HEX.fullmatch(compact) or len(compact) % 2:
-        raise ValueError(f"{text.strip()!r} is not an install code (pairs of hex digits expected)")
+        raise ValueError(f"{_quoted(text)} is not an install code (pairs of hex digits expected)")
     raw = bytes.fromhex(compact)
     if len(raw) - 2 not in INSTALL_CODE_LENGTHS:
         raise ValueError(

@@ -18,7 +18,8 @@ class Generation(StrEnum):
             return cls.SMETS1
         if key in {"SMETS2", "SMETS2+", "S2", "S2+", "2", "2+", "SMETS2PLUS"}:
             return cls.SMETS2
-        raise ValueError(f"{text!r} is not a SMETS generation (use SMETS1 or SMETS2+)")
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise ValueError(f"{shown!r} is not a SMETS generation (use SMETS1 or SMETS2+)")
 
 
 class Cohort(StrEnum):

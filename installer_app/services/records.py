@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
+from installer_app.paths import shown_path
 from installer_app.store import field_records
 from installer_app.store.db import Database
 from installer_app.store.field_records import ImportInfo
@@ -27,10 +28,10 @@ def import_prenotifications(db: Database, files: Sequence[str]) -> ImportInfo:
     records = parse_prenotification_files(files)
     paths = [Path(f) for f in files]
     return field_records.store_prenotifications(
-        db, records, ", ".join(str(p) for p in paths), _digest(paths)
+        db, records, ", ".join(shown_path(p) for p in paths), _digest(paths)
     )
 
 
 def import_jobs(db: Database, file: str) -> ImportInfo:
     jobs = parse_jobs_file(file)
-    return field_records.store_jobs(db, jobs, str(file), _digest([Path(file)]))
+    return field_records.store_jobs(db, jobs, shown_path(file), _digest([Path(file)]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import stat
 import threading
 import tomllib
 from collections.abc import Callable
@@ -77,25 +78,35 @@ class ImportResult:
 
 
 def _read_local(source: str) -> tuple[bytes, str]:
+    """The file's content and its name as shown and stored (see :func:`paths.shown_path`)."""
+    if not source.strip():
+        raise UserError("no file was given. Give the path of a CSV file.")
     path = Path(source)
+    shown = paths.shown_path(path)
     try:
-        size = path.stat().st_size
-        if not path.is_file():
-            raise UserError(f"{source} is not a file. Give the path of a CSV file.")
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise UserError(f"{shown} is a folder, not a file. Give the path of a CSV file.")
+        if not stat.S_ISREG(info.st_mode):
+            raise UserError(
+                f"{shown} is not a regular file (a device or a pipe). Give the path of a saved "
+                "CSV file."
+            )
+        size = info.st_size
         if size > MAX_LOCAL_FILE_BYTES:
             raise UserError(
-                f"{source} is {size // 1_000_000} MB, larger than any reference list can be. "
+                f"{shown} is {size // 1_000_000} MB, larger than any reference list can be. "
                 "Check that you picked the right file."
             )
-        return path.read_bytes(), str(path)
+        return path.read_bytes(), shown
     except FileNotFoundError:
-        raise UserError(f"{source}: no such file. Check the path and try again.") from None
+        raise UserError(f"{shown}: no such file. Check the path and try again.") from None
     except PermissionError:
-        raise UserError(f"{source}: permission denied. Check that you can read the file.") from None
+        raise UserError(f"{shown}: permission denied. Check that you can read the file.") from None
     except IsADirectoryError:
-        raise UserError(f"{source} is a folder, not a file.") from None
+        raise UserError(f"{shown} is a folder, not a file.") from None
     except OSError as exc:
-        raise UserError(f"{source}: cannot be read ({exc.strerror}).") from None
+        raise UserError(f"{shown}: cannot be read ({exc.strerror}).") from None
 
 
 def import_reference(

@@ -26,7 +26,7 @@ from installer_app.store.columns import (
     upper_alnum,
     upper_hex,
 )
-from installer_app.store.csv_table import CsvTable, ErrorList, no_gc, read_csv
+from installer_app.store.csv_table import CsvTable, ErrorList, no_gc, read_csv, short
 
 KNOWN_DEVICE_TYPES = (*DEVICE_TYPES, "SAPC")
 
@@ -155,7 +155,7 @@ def _generation_map(
             if version_text.strip():
                 errors.add(
                     line,
-                    f"column {label!r}: {version_text.strip()!r} matches no SMETS generation "
+                    f"column {label!r}: {short(version_text.strip())} matches no SMETS generation "
                     "rule, so it is not known whether this entry is SMETS1 or SMETS2+. Add a "
                     "'SMETS Generation' column, or a rule to generation_rules.toml",
                 )

@@ -22,8 +22,21 @@ from installer_app.errors import UserError
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_ERRORS_SHOWN = 20
+MAX_FIELD_CHARS = 10_000
+"""No field of any list is near this long (names are cut to 200, notes to 500): a longer one
+means a damaged file, e.g. a quote never closed, and is refused rather than cut."""
 
 _HEADER_JUNK = re.compile(r"[^0-9a-z]+")
+
+
+def cut(text: str, limit: int = 40) -> str:
+    """Text for a message, cut to ``limit`` characters (a damaged file can hold huge values)."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def short(text: str, limit: int = 40) -> str:
+    """A value for a message: quoted, cut to ``limit`` characters."""
+    return repr(cut(text, limit))
 
 
 def header_key(text: str) -> str:
@@ -137,7 +150,7 @@ def decode(data: bytes, file_name: str) -> str:
     """Bytes to text: UTF-8 with or without BOM, nothing else; NUL bytes mean not a CSV."""
     if not data.strip():
         raise UserError(f"{file_name} is empty: there is nothing to import.")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if looks_utf16(data):
         raise UserError(
             f"{file_name} is saved as UTF-16. Save it as 'CSV UTF-8 (comma delimited)' and "
             "import it again."
@@ -160,6 +173,37 @@ def decode(data: bytes, file_name: str) -> str:
         ) from None
 
 
+def looks_utf16(data: bytes) -> bool:
+    """Text saved as UTF-16: a UTF-16 BOM, or (mostly-ASCII text without a BOM) every other
+    byte of the start is NUL."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = data[:64]
+    if len(head) < 4:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return (odd.count(0) == len(odd) and 0 not in even) or (
+        even.count(0) == len(even) and 0 not in odd
+    )
+
+
+def _too_long(file_name: str, line: int, row: list[str], header: list[str] | None) -> None:
+    """Raise for the first field of ``row`` longer than :data:`MAX_FIELD_CHARS`, if any."""
+    for index, field in enumerate(row):
+        if len(field) > MAX_FIELD_CHARS:
+            column = (
+                f"column {short(header[index].strip())}"
+                if header and index < len(header)
+                else f"field {index + 1}"
+            )
+            raise UserError(
+                f"{file_name}, line {line}, {column}: the value is {len(field):,} characters "
+                f"long ({short(field)}), more than the {MAX_FIELD_CHARS:,} any field can be. The "
+                "file is damaged (perhaps a quote that is never closed) or is not the right "
+                "file. Get a good copy and import it again."
+            )
+
+
 def _is_blank(row: list[str]) -> bool:
     return not any(field.strip() for field in row)
 
@@ -174,10 +218,14 @@ def _split_rows(text: str, file_name: str) -> tuple[list[list[str]], Sequence[in
         while physical and not physical[-1].strip():
             physical.pop()  # the final line end, and blank lines after the last row
         rows = [line.split(",") for line in physical]
+        if max(map(len, physical), default=0) > MAX_FIELD_CHARS:
+            for number, row in enumerate(rows, 1):
+                _too_long(file_name, number, row, rows[0])
         if len(set(map(len, rows))) == 1 and rows and not _is_blank(rows[0]):
             return rows, range(1, len(rows) + 1)
         numbered = [(n, row) for n, row in enumerate(rows, 1) if not _is_blank(row)]
         return [row for _, row in numbered], [n for n, _ in numbered]
+    csv.field_size_limit(MAX_FIELD_CHARS)  # the same limit as above, for quoted fields
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     found: list[list[str]] = []
     lines: list[int] = []
@@ -189,6 +237,13 @@ def _split_rows(text: str, file_name: str) -> tuple[list[list[str]], Sequence[in
                 lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise UserError(
+                f"{file_name}, line {start}: a quoted value is longer than the "
+                f"{MAX_FIELD_CHARS:,} characters any field can be. The file is damaged (perhaps "
+                "a quote that is never closed) or is not the right file. Get a good copy and "
+                "import it again."
+            ) from None
         raise UserError(
             f"{file_name}, line {start}: the CSV quoting is broken ({exc}). A quoted field "
             "must end with a closing quote; the file may be cut short. Get a complete copy "
@@ -224,7 +279,8 @@ def read_csv(data: bytes, file_name: str, kind: str, what: str) -> CsvTable:
         if spec.name in columns:
             first = header[columns[spec.name]]
             raise UserError(
-                f"{file_name}, line {header_line}: columns {first!r} and {name!r} both mean "
+                f"{file_name}, line {header_line}: columns {short(first)} and {short(name)} "
+                f"both mean "
                 f"{spec.label!r}. Remove one of them and import again."
             )
         columns[spec.name] = index
@@ -232,7 +288,8 @@ def read_csv(data: bytes, file_name: str, kind: str, what: str) -> CsvTable:
     if missing:
         raise UserError(
             f"{file_name}, line {header_line}: required column(s) missing: "
-            f"{', '.join(missing)}. The header row has: {', '.join(header) or '(nothing)'}. "
+            f"{', '.join(missing)}. The header row has: "
+            f"{', '.join(cut(h, 60) for h in header[:30]) or '(nothing)'}. "
             f"Is this a {what} file? If a column is named differently, add the name to "
             f"resources/aliases/{kind}.toml."
         )

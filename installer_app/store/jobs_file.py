@@ -28,12 +28,16 @@ from installer_app.domain.model import Cohort, Generation
 from installer_app.domain.prenotification import Job
 from installer_app.errors import UserError
 from installer_app.json_kind import json_kind
+from installer_app.paths import shown_path
+from installer_app.store.csv_table import looks_utf16
 from installer_app.store.prenotification_files import read_bounded
 
 MAX_JOBS_BYTES = 10 * 1024 * 1024
 MAX_REFERENCE = 100
 MAX_ADDRESS = 500
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
+"""Control characters that white-space folding leaves: never part of a reference or address."""
 
 _FIX = "Correct the jobs file (or ask the back office for a corrected one) and import it again."
 
@@ -41,7 +45,7 @@ _FIX = "Correct the jobs file (or ask the back office for a corrected one) and i
 def parse_jobs_file(path: str | os.PathLike[str]) -> list[Job]:
     """Read and parse a jobs file (size-capped before reading)."""
     data = read_bounded(path, MAX_JOBS_BYTES, what="jobs file")
-    return parse_jobs_bytes(data, Path(os.fspath(path)).name)
+    return parse_jobs_bytes(data, shown_path(Path(os.fspath(path)).name))
 
 
 def parse_jobs_bytes(data: bytes, name: str) -> list[Job]:
@@ -50,6 +54,18 @@ def parse_jobs_bytes(data: bytes, name: str) -> list[Job]:
         raise UserError(
             f"{name}: the file is {len(data):,} bytes, larger than the {MAX_JOBS_BYTES:,} bytes "
             "allowed for a jobs file. Check that this is the right file."
+        )
+    if looks_utf16(data):
+        raise UserError(
+            f"{name}: the file is saved as UTF-16, not UTF-8. A jobs file is JSON saved as UTF-8: "
+            "save it again as UTF-8 and import it again."
+        )
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise UserError(
+            f"{name}: line {line}: binary data (a NUL byte), so this is not a jobs file. Check "
+            "that this is the right file."
         )
     try:
         text = data.decode("utf-8-sig")
@@ -112,6 +128,13 @@ class _JobReader:
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             raise self.error(field, f"must be text, not {json_kind(value)}")
         result = " ".join(str(value).split())
+        control = _CONTROL.search(result)
+        if control:
+            raise self.error(
+                field,
+                f"{_show(result)} holds a control character (U+{ord(control.group()):04X}); "
+                "it must be plain text",
+            )
         if len(result) > limit:
             raise self.error(field, f"{_show(result)} is longer than {limit} characters")
         return result

@@ -42,6 +42,7 @@ from installer_app.domain.prenotification import (
     PrenotificationRecord,
 )
 from installer_app.errors import UserError
+from installer_app.paths import shown_path
 from installer_app.store.csv_table import ErrorList, read_csv
 
 DUIS_NAMESPACE = "http://www.dccinterface.co.uk/ServiceUserGateway"
@@ -87,14 +88,16 @@ def read_bounded(
     checked from the file system before reading and again while reading (a file can grow);
     folders, devices and pipes are refused without being read.
     """
-    name = os.fspath(path)
+    name = shown_path(path)
+    if not name.strip():
+        raise UserError(f"no {what} was given. Give the path of a file.")
     try:
-        info = os.stat(name)
+        info = os.stat(path)
         if stat.S_ISDIR(info.st_mode):
             raise UserError(f"{name}: is a folder, not a file. Give the path of a file.")
         if not stat.S_ISREG(info.st_mode):
             raise UserError(f"{name}: is not a regular file. Give the path of a saved file.")
-        with open(name, "rb") as handle:
+        with open(path, "rb") as handle:
             head = handle.read(_SNIFF_BYTES)
             cap = limit(head) if callable(limit) else limit
             if info.st_size > cap:
@@ -145,7 +148,7 @@ def parse_prenotification_files(
 def parse_prenotification_file(path: str | os.PathLike[str]) -> list[PrenotificationRecord]:
     """Parse one file (DUIS 12.2, DUIS 8.2 or CSV, detected from content)."""
     data = read_bounded(path, _cap_for, what="pre-notification file")
-    return parse_prenotification_bytes(data, Path(os.fspath(path)).name)
+    return parse_prenotification_bytes(data, shown_path(Path(os.fspath(path)).name))
 
 
 def _cap_for(head: bytes) -> int:

@@ -935,16 +935,17 @@ def _check_record(record: PushRecord) -> dict[str, Any] | PushOutcome:
 
 def _read_file(file: str, limit: int) -> tuple[bytes, str]:
     path = Path(file)
+    shown = paths.shown_path(file)
     try:
         if not path.is_file():
-            raise UserError(f"{file}: no such file. Check the path and try again.")
+            raise UserError(f"{shown}: no such file. Check the path and try again.")
         if path.stat().st_size > limit:
-            raise UserError(f"{file} is larger than {limit // 1_000_000} MB; check the file.")
-        return path.read_bytes(), path.name
+            raise UserError(f"{shown} is larger than {limit // 1_000_000} MB; check the file.")
+        return path.read_bytes(), paths.shown_path(path.name)
     except PermissionError:
-        raise UserError(f"{file}: permission denied. Check that you can read it.") from None
+        raise UserError(f"{shown}: permission denied. Check that you can read it.") from None
     except OSError as exc:
-        raise UserError(f"{file}: cannot be read ({exc.strerror}).") from None
+        raise UserError(f"{shown}: cannot be read ({exc.strerror}).") from None
 
 
 def _validate_reference(kind: str, data: bytes, name: str) -> int:
