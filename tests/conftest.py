@@ -23,7 +23,9 @@ from installer_app.store.db import Database
 # The default run is reproducible (CI must not pass or fail by chance); `--hypothesis-profile
 # fuzz` explores with fresh random examples and many more of them.
 settings.register_profile("default", derandomize=True, deadline=None)
-settings.register_profile("fuzz", max_examples=5_000, deadline=None)
+# `derandomize=False` said explicitly: a new profile inherits the loaded one's settings, and a
+# derandomized "fuzz" run would try the same examples every time.
+settings.register_profile("fuzz", max_examples=5_000, deadline=None, derandomize=False)
 settings.load_profile("default")
 
 CPL_HEADER = [

@@ -171,7 +171,7 @@ def choice(options: dict[str, str], what: str) -> Callable[[str], str]:
     return normalise
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only
 
 
 def iso_date(value: str) -> str:

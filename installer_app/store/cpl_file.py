@@ -33,7 +33,19 @@ KNOWN_DEVICE_TYPES = (*DEVICE_TYPES, "SAPC")
 _FAST_MANUFACTURER = upper_hex(4, 4)
 _FAST_MODEL = upper_hex(1, 30)
 _FAST_VERSION = upper_alnum(1, 30)
-_FAST_DATE = joined_pattern(r"(?:\d{4}-[01]\d-[0-3]\d)?")
+_DATE_SHAPES = joined_pattern(r"(?:[0-9]{4}-[01][0-9]-[0-3][0-9])?")
+
+
+def _fast_date(values: list[str]) -> bool:
+    """Every value is empty or a real calendar date as written: the shape for the whole column
+    at once, then each distinct date (a list has few) through ``iso_date``."""
+    if not _DATE_SHAPES(values):
+        return False
+    try:
+        return all(iso_date(value) == value for value in set(values) if value)
+    except ValueError:
+        return False
+
 
 _FAST_DEVICE_TYPE = one_of(KNOWN_DEVICE_TYPES)
 _FAST_STATUS = one_of(CPL_STATUSES)
@@ -201,7 +213,7 @@ def parse_cpl(data: bytes, file_name: str, rules: GenerationRules) -> ParsedCpl:
         if table.has("cpa_expiry"):
             # Empty stays "" here; it is stored as NULL.
             columns["cpa_expiry"], was_clean = checked_column(
-                table, "cpa_expiry", _optional_date, errors, fast=_FAST_DATE
+                table, "cpa_expiry", _optional_date, errors, fast=_fast_date
             )
             clean = clean and was_clean
         by_text, by_explicit, generation = _generation_map(table, rules, errors)

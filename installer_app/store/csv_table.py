@@ -221,7 +221,11 @@ def _split_rows(text: str, file_name: str) -> tuple[list[list[str]], Sequence[in
         if max(map(len, physical), default=0) > MAX_FIELD_CHARS:
             for number, row in enumerate(rows, 1):
                 _too_long(file_name, number, row, rows[0])
-        if len(set(map(len, rows))) == 1 and rows and not _is_blank(rows[0]):
+        # A row of empty fields (",,,," as spreadsheets save an empty row) is a blank line too:
+        # only a row whose first field is blank can be one, so this check stays cheap.
+        if len(set(map(len, rows))) == 1 and not any(
+            _is_blank(row) for row in rows if not row[0].strip()
+        ):
             return rows, range(1, len(rows) + 1)
         numbered = [(n, row) for n, row in enumerate(rows, 1) if not _is_blank(row)]
         return [row for _, row in numbered], [n for n, _ in numbered]
