@@ -331,7 +331,7 @@ def _failure_kind(exc: UserError) -> str:
         return "fatal"
     if "cancelled" in exc.message:
         return "cancelled"
-    if "did not answer in time" in exc.message or "was interrupted" in exc.message:
+    if any(t in exc.message for t in ("did not answer in time", "was interrupted", "too slowly")):
         return "transient"
     return "data"
 

@@ -32,6 +32,7 @@ import httpx
 
 from installer_app import __version__
 from installer_app.sync import protocol
+from installer_app.sync.pace import Pace
 from installer_app.sync.protocol import SyncError as SyncError
 from installer_app.sync.urls import display_url
 
@@ -252,7 +253,7 @@ class SyncClient:
                         ),
                         _retry_after_header(response.headers.get("Retry-After")),
                     )
-                body = _read_bounded(response, self.cancel)
+                body = _read_bounded(response, self.cancel, self.shown)
         except httpx.ConnectError as exc:
             if "CERTIFICATE_VERIFY_FAILED" in str(exc) or "certificate" in str(exc).lower():
                 raise SyncError(
@@ -349,7 +350,7 @@ def _retry_after_header(value: str | None) -> float | None:
     return None
 
 
-def _read_bounded(response: httpx.Response, cancel: threading.Event | None) -> bytes:
+def _read_bounded(response: httpx.Response, cancel: threading.Event | None, shown: str) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > protocol.MAX_JSON_BYTES:
         raise protocol.ProtocolError(
@@ -358,10 +359,20 @@ def _read_bounded(response: httpx.Response, cancel: threading.Event | None) -> b
         )
     chunks: list[bytes] = []
     received = 0
-    for chunk in response.iter_bytes(65536):
+    speed = Pace()
+    for chunk in response.iter_bytes():  # as it arrives, so a trickle is seen
         if cancel is not None and cancel.is_set():
             raise cancelled()
         received += len(chunk)
+        if speed.too_slow(received):
+            raise _Transient(
+                SyncError(
+                    f"the back office at {shown} sent its answer too slowly ({received:,} bytes "
+                    f"in {speed.elapsed:.0f} s), so it was given up. Sync again when the signal "
+                    f"is better. {NOTHING_CHANGED} by the unfinished step.",
+                    category="offline",
+                )
+            )
         if received > protocol.MAX_JSON_BYTES:
             raise protocol.ProtocolError(
                 f"the back office sent more than {protocol.MAX_JSON_BYTES:,} bytes in one "

@@ -19,6 +19,7 @@ import httpx
 
 from installer_app import __version__
 from installer_app.errors import UserError
+from installer_app.sync.pace import Pace
 from installer_app.sync.urls import display_url, is_url
 
 MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024
@@ -89,10 +90,17 @@ def fetch(
                     f"{max_bytes // 1_000_000} MB allowed; nothing was changed. Check the address."
                 )
             received = 0
-            for chunk in response.iter_bytes(65536):
+            speed = Pace()
+            for chunk in response.iter_bytes():  # as it arrives, so a trickle is seen
                 if cancel is not None and cancel.is_set():
                     raise UserError("download cancelled; nothing was changed.")
                 received += len(chunk)
+                if speed.too_slow(received):
+                    raise UserError(
+                        f"{shown} sent the file too slowly ({received:,} bytes in "
+                        f"{speed.elapsed:.0f} s); the download was stopped and nothing was "
+                        "changed. Try again when the signal is better."
+                    )
                 if received > max_bytes:
                     raise UserError(
                         f"{shown} sent more than {max_bytes // 1_000_000} MB; the download was "
