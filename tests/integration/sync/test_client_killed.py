@@ -3,7 +3,8 @@
 Each round the back office has something new of every kind: the other CPL version, more
 pre-notification records, and the device has more records to send. A real ``installer-app
 sync`` process is killed at a seeded random moment of the whole sync (connect, CPL download and
-swap, feed pull and apply, push batches), or just after a chosen stage starts. After every kill:
+swap, feed pull and apply, push batches), just after a chosen stage starts, or exactly as the
+back office receives a push request (before or after storing it). After every kill:
 
 * ``PRAGMA integrity_check`` is ok;
 * the CPL is wholly the old or the new version (never a mix, exactly one current);
@@ -25,10 +26,12 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+from installer_app.sync.backoffice.store import BackOffice, PushOutcome, PushRecord
 from tests.conftest import CPL_HEADER, csv_bytes
 from tests.integration.sync.conftest import (
     Installer,
@@ -98,23 +101,61 @@ STAGES = (
 """Progress lines the CLI prints as each stage starts (the kill can wait for one)."""
 
 
+class _PushTrap:
+    """Wraps the back office's ``push``: kills the device when push request ``at`` arrives
+    (``after`` False: before the back office stores it; True: stored, before it answers)."""
+
+    def __init__(self, bo: BackOffice) -> None:
+        self.original = bo.push
+        self.pid = 0
+        self.at = 0
+        self.after = False
+        self.calls = 0
+        bo.push = self  # type: ignore[method-assign]
+
+    def arm(self, pid: int, at: int, after: bool) -> None:
+        self.pid, self.at, self.after, self.calls = pid, at, after, 0
+
+    def __call__(self, installer_id: str, records: Sequence[PushRecord]) -> list[PushOutcome]:
+        self.calls += 1
+        hit = self.pid and self.calls == self.at
+        if hit and not self.after:
+            os.kill(self.pid, signal.SIGKILL)
+        outcomes = self.original(installer_id, records)
+        if hit and self.after:
+            os.kill(self.pid, signal.SIGKILL)
+        return outcomes
+
+
 def _kill_during(
-    command: list[str], env: dict[str, str], rng: random.Random, duration: float
+    command: list[str],
+    env: dict[str, str],
+    rng: random.Random,
+    duration: float,
+    trap: _PushTrap,
 ) -> None:
-    """SIGKILL the sync at a random moment: half the time anywhere in the run, half the time
-    within 40 ms after a chosen stage starts, so that short commits are hit too."""
+    """SIGKILL the sync at a random point of one of three kinds: anywhere in the run; within
+    40 ms after a chosen stage starts (so short commits are hit too); or exactly when the back
+    office receives push request 1–3, before or after storing it."""
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     assert process.stderr is not None
-    if rng.random() < 0.5:
+    kind = rng.random()
+    if kind < 0.4:
         time.sleep(rng.uniform(0.0, duration * 1.3))
-    else:
+    elif kind < 0.7:
         stage = rng.choice(STAGES)
         for line in process.stderr:
             if line.startswith(stage):
                 break
         time.sleep(rng.uniform(0.0, 0.04))
+    else:
+        trap.arm(process.pid, rng.randint(1, 3), rng.random() < 0.5)
+        try:
+            process.wait(60)  # killed by the trap (or finished before request ``at``)
+        finally:
+            trap.arm(0, 0, False)
     process.send_signal(signal.SIGKILL)
     process.wait(30)
     process.stderr.close()
@@ -124,6 +165,7 @@ def test_sync_killed_anywhere_loses_nothing_and_doubles_nothing(tmp_path: Path) 
     server = ThreadServer(f"sqlite:///{tmp_path / 'backoffice.sqlite'}")
     try:
         bo = server.backoffice
+        trap = _PushTrap(bo)
         me = Installer("INST-KILL", bo.create_token("INST-KILL"), tmp_path / "device")
         files = {m: write(tmp_path / f"cpl-{m}.csv", _cpl(m)) for m in ("AAAA", "BBBB")}
         env = {
@@ -166,7 +208,7 @@ def test_sync_killed_anywhere_loses_nothing_and_doubles_nothing(tmp_path: Path) 
             publish_more()
             queued = queue_records(me.data_dir, NEW_QUEUED)
 
-            _kill_during(command, env, rng, duration)
+            _kill_during(command, env, rng, duration, trap)
 
             marker_after, records = _device(me.data_dir)
             assert marker_after in ("AAAA", "BBBB")
