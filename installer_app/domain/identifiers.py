@@ -41,6 +41,8 @@ def normalise_eui64(text: str) -> str:
 
 def normalise_hex(text: str, *, digits: int | None = None, max_digits: int = 30) -> str:
     """Upper-case a hex identifier, stripping whitespace; check its length."""
+    if not text.isascii():  # "ﬀ".upper() is "FF": only ASCII digits and letters count
+        raise ValueError(f"{_quoted(text)} is not hexadecimal (digits 0-9 and A-F only)")
     value = text.strip().upper()
     if value.startswith("0X"):
         value = value[2:]

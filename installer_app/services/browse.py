@@ -251,7 +251,18 @@ def _export_row(check: StoredCheck) -> list[str]:
         "cpl_version": result.get("cpl_version"),
         "check_id": check.check_id,
     }
-    return ["" if values[c] is None else str(values[c]) for c in EXPORT_COLUMNS]
+    return [_cell(values[c]) for c in EXPORT_COLUMNS]
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    """A CSV cell that a spreadsheet shows as text: a value that would start a formula
+    (``=HYPERLINK(…)`` typed as a reason, or in a job reference from a file) gets a leading
+    apostrophe, which spreadsheets hide."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def export_checks_csv(

@@ -220,10 +220,19 @@ def record_join(db: Database, check_id: str) -> StoredCheck:
     return audit.record_decision(db, check_id, "joined", installer_id=installer_id(db))
 
 
+MAX_REASON = 500
+"""The longest not-joined reason (the GUI's text box takes no more)."""
+
+
 def record_not_joined(db: Database, check_id: str, reason: str) -> StoredCheck:
     text = " ".join(reason.split())
     if not text:
         raise UserError("say why the PPMID was not joined (--reason TEXT).")
+    if len(text) > MAX_REASON:  # refused, not cut: the installer's own words are kept whole
+        raise UserError(
+            f"the reason is {len(text):,} characters; say it in {MAX_REASON} or fewer. "
+            "Nothing was recorded."
+        )
     return audit.record_decision(
-        db, check_id, "not-joined", reason=text[:500], installer_id=installer_id(db)
+        db, check_id, "not-joined", reason=text, installer_id=installer_id(db)
     )

@@ -1,13 +1,18 @@
 """The History list pages by key (checked_at, row): every check appears exactly once, in order,
-however many share a timestamp and even when checks are recorded between two pages."""
+however many share a timestamp and even when checks are recorded between two pages. The CSV
+export writes every check once, and nothing a spreadsheet would run as a formula; a not-joined
+reason is kept whole or refused."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
+import pytest
+
 from installer_app.domain.model import Generation
 from installer_app.domain.prenotification import Installation
+from installer_app.errors import UserError
 from installer_app.services import browse, checks, open_database
 from installer_app.store.audit import StoredCheck
 
@@ -79,3 +84,38 @@ def test_the_export_writes_every_filtered_check_once(tmp_path: Path) -> None:
         rows = list(csv.DictReader(handle))
     assert count == len(rows) == 45
     assert [r["check_id"] for r in rows] == [c.check_id for c in whole]
+
+
+def test_the_export_keeps_what_looks_like_a_formula_as_text(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    reasons = ['=HYPERLINK("http://evil.example","open")', "@SUM(A1)", "+44 7700", "-1 wrong"]
+    with open_database(data) as db:
+        for i, reason in enumerate(reasons):
+            outcome = checks.check_reading(
+                db,
+                checks.manual_reading(f"00DB{i:012X}"),
+                installation=Installation(Generation.SMETS2),
+            )
+            checks.record_not_joined(db, outcome.check_id, reason)
+        out = tmp_path / "checks.csv"
+        browse.export_checks_csv(db, out)
+        stored = {c.decision_reason for c in browse.list_checks(db)}
+    assert stored == set(reasons)  # stored as typed …
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        exported = {row["decision_reason"] for row in csv.DictReader(handle)}
+    assert exported == {"'" + r for r in reasons}  # … exported so no spreadsheet runs it
+
+
+def test_an_over_long_reason_is_refused_whole_not_cut(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with open_database(data) as db:
+        outcome = checks.check_reading(
+            db,
+            checks.manual_reading("00DB000000000001"),
+            installation=Installation(Generation.SMETS2),
+        )
+        with pytest.raises(UserError, match="501 characters"):
+            checks.record_not_joined(db, outcome.check_id, "x" * 501)
+        assert browse.list_checks(db)[0].decision is None  # nothing recorded
+        checks.record_not_joined(db, outcome.check_id, "y" * 500)
+        assert browse.list_checks(db)[0].decision_reason == "y" * 500

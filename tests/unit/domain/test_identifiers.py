@@ -48,6 +48,9 @@ def test_hex_identifiers_are_upper_cased_and_checked() -> None:
         normalise_hex("10E", digits=4)
     with pytest.raises(ValueError, match="not hexadecimal"):
         normalise_hex("10G0")
+    for lookalike in ("\ufb00\ufb0010", "１０Ｅ０", "10e\u0660"):  # ligature, full-width, Arabic 0
+        with pytest.raises(ValueError, match="not hexadecimal"):
+            normalise_hex(lookalike)
 
 
 def test_versions_compare_as_strings_never_numbers() -> None:
