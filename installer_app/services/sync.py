@@ -24,18 +24,19 @@ yet committed is left exactly as it was. Running the sync again finishes the job
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import re
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from installer_app import settings
+from installer_app import paths, settings
 from installer_app.errors import UserError
 from installer_app.services.reference import (
     WHAT,
@@ -43,7 +44,7 @@ from installer_app.services.reference import (
     import_reference,
     open_database,
 )
-from installer_app.store import audit, field_records
+from installer_app.store import audit, dir_lock, field_records
 from installer_app.store.db import Database
 from installer_app.store.reference import utc_now
 from installer_app.sync import credentials, protocol
@@ -167,7 +168,10 @@ def sync_now(
         )
     report = SyncReport(server="")
     try:
-        with SyncClient(chosen_server, chosen_token, retry=retry, cancel=cancel) as client:
+        with (
+            SyncClient(chosen_server, chosen_token, retry=retry, cancel=cancel) as client,
+            _one_at_a_time(data_dir),
+        ):
             report.server = client.shown
             with open_database(data_dir) as db:
                 _stage(progress, "connect", 0, None)
@@ -185,6 +189,21 @@ def sync_now(
     report.finished_at = utc_now()
     _note_result(data_dir, report)
     return report
+
+
+@contextlib.contextmanager
+def _one_at_a_time(data_dir: Path) -> Iterator[None]:
+    """One sync per data directory: a second one (the app and the command line at once) stops
+    before it does anything."""
+    try:
+        with dir_lock.exclusive(paths.ensure_private_dir(data_dir) / "sync.lock"):
+            yield
+    except dir_lock.LockHeld:
+        raise SyncError(
+            "another sync of this laptop's data is running (in the app or a terminal). Wait for "
+            "it to finish; nothing was changed by this one.",
+            category="busy",
+        ) from None
 
 
 def _stage(progress: Progress | None, stage: str, done: int, total: int | None) -> None:

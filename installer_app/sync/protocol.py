@@ -59,7 +59,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
 class SyncError(UserError):
-    """An expected sync failure; ``category``: offline | token | server | address | cancelled."""
+    """An expected sync failure; ``category``: offline | token | server | address | cancelled
+    | busy (another sync of the same data directory is running)."""
 
     def __init__(self, message: str, *, category: str) -> None:
         super().__init__(message)
