@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import threading
-import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -228,7 +227,6 @@ def test_a_hostile_answer_to_a_pull_is_refused_and_nothing_is_written(
     path, make, fragments, category = PULL_CASES[case]
     hostile.routes[path] = make(release)
     before = local_state(device)
-    started = time.monotonic()
     with pytest.raises(SyncError) as failure:
         sync_now(device, server=hostile.url, token=TOKEN, retry=FAST)
     message = failure.value.message
@@ -236,8 +234,7 @@ def test_a_hostile_answer_to_a_pull_is_refused_and_nothing_is_written(
         assert fragment in message, (fragment, message)
     assert failure.value.category == category, message
     assert "\x1b" not in message and "<html" not in message and TOKEN not in message
-    assert local_state(device) == before
-    assert time.monotonic() - started < 30, "a slow answer held the sync"
+    assert local_state(device) == before  # ("too slowly" shows the speed floor cut it short)
 
 
 def test_a_feed_that_never_ends_is_refused_at_the_item_limit(
