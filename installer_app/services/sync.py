@@ -29,12 +29,14 @@ import hashlib
 import json
 import logging
 import re
+import socket
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from installer_app import paths, settings
 from installer_app.errors import UserError
@@ -222,6 +224,29 @@ def configure(data_dir: Path, *, server: str | None = None, token: str | None = 
     root = server_root(server) if server and server.strip() else None
     _remember(data_dir, root, token.strip() if token and token.strip() else None)
     return root
+
+
+PROBE_TIMEOUT_S = 3.0
+
+
+def probe_back_office(data_dir: Path, timeout: float = PROBE_TIMEOUT_S) -> bool | None:
+    """Can this laptop reach the remembered back office right now? A TCP connection to its
+    host and port, nothing sent (no token, no request): True, False, or None when no address
+    is set yet. For the status bar where the system's own network information is missing."""
+    server = settings.load(data_dir).get(SETTING_SERVER)
+    if not isinstance(server, str) or not server.strip():
+        return None
+    try:
+        parts = urlsplit(server_root(server))
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        host = parts.hostname or ""
+    except (UserError, ValueError):
+        return None
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def connection_settings(data_dir: Path) -> tuple[str | None, bool]:

@@ -37,6 +37,8 @@ PAGES = ("check", "jobs", "cpl", "sync", "history", "settings")
 TITLES = {"check": "Check", "jobs": "Jobs", "cpl": "CPL", "sync": "Sync", "history": "History",
           "settings": "Settings"}  # fmt: skip
 STATUS_REFRESH_MS = 60_000
+PROBE_INTERVAL_MS = 120_000
+"""How often the back office's host is tried when the system gives no network information."""
 WINDOW_TITLE = "Installer assistant · PPMID check"
 
 
@@ -128,6 +130,9 @@ class MainWindow(QMainWindow):
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(STATUS_REFRESH_MS)
         self._status_timer.timeout.connect(self.refresh_status)
+        self._probe_timer = QTimer(self)
+        self._probe_timer.setInterval(PROBE_INTERVAL_MS)
+        self._probe_timer.timeout.connect(self.probe_back_office)
         self._restore_geometry()
         self.show_page("check")
 
@@ -209,19 +214,31 @@ class MainWindow(QMainWindow):
         try:
             from PySide6.QtNetwork import QNetworkInformation
 
-            if not QNetworkInformation.loadDefaultBackend():
-                self.status_line.show_online(None)
-                return
-            info = QNetworkInformation.instance()
-        except (ImportError, RuntimeError):
-            self.status_line.show_online(None)
-            return
-        if info is None:
-            self.status_line.show_online(None)
+            loaded = QNetworkInformation.loadDefaultBackend()
+            info = QNetworkInformation.instance() if loaded else None
+        except (ImportError, RuntimeError):  # the packaged app leaves QtNetwork out
+            info = None
+        if info is None:  # no system information: ask the back office's host itself, now and then
+            self._probe_timer.start()
+            self.probe_back_office()
             return
         self._network = info
         info.reachabilityChanged.connect(self._reachability)
         self._reachability(info.reachability())
+
+    def probe_back_office(self) -> Operation | None:
+        """Online/offline from a TCP connection to the remembered back office (in the
+        background; "unknown" until an address is set)."""
+        if self._closed:
+            return None
+        data_dir = self.state.data_dir
+
+        def work(_: OperationContext) -> bool | None:
+            from installer_app.services.sync import probe_back_office  # httpx: not at start-up
+
+            return probe_back_office(data_dir)
+
+        return self.runner.run(work, name="network", on_success=self.status_line.show_online)
 
     def _reachability(self, reachability: object) -> None:
         from PySide6.QtNetwork import QNetworkInformation

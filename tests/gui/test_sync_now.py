@@ -89,3 +89,23 @@ def test_a_refused_token_is_a_plain_message_and_changes_nothing(
     assert "token" in page.message.text.text().lower()
     assert window.status_line.network.text() != "○ Offline"  # reachable; the token was refused
     assert "Traceback" not in page.message.text.text()
+
+
+def test_the_status_bar_says_online_or_offline_from_the_back_office_host(
+    qtbot: QtBot, make_window: MakeWindow, demo_dir: Path
+) -> None:
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    window = make_window(demo_dir)
+    network = window.status_line.network
+    window.probe_back_office()  # no address yet
+    qtbot.waitUntil(lambda: network.text() == "Network: unknown", timeout=WAIT_MS)
+
+    sync_service.configure(demo_dir, server=f"http://127.0.0.1:{port}")
+    window.probe_back_office()
+    qtbot.waitUntil(lambda: network.text() == "● Online", timeout=WAIT_MS)
+    listener.close()  # the back office's host stops answering
+    window.probe_back_office()
+    qtbot.waitUntil(lambda: network.text() == "○ Offline", timeout=WAIT_MS)
