@@ -32,7 +32,7 @@ import httpx
 
 from installer_app import __version__
 from installer_app.sync import protocol
-from installer_app.sync.pace import Pace
+from installer_app.sync.pace import HeaderDeadline, Pace
 from installer_app.sync.protocol import SyncError as SyncError
 from installer_app.sync.urls import display_url
 
@@ -166,6 +166,7 @@ class SyncClient:
             follow_redirects=False,
             transport=transport,
         )
+        self._headers = HeaderDeadline()
 
     @property
     def auth_headers(self) -> dict[str, str]:
@@ -176,6 +177,7 @@ class SyncClient:
         return self.root + protocol.API_PREFIX + path
 
     def close(self) -> None:
+        self._headers.disarm()
         self._client.close()
 
     def __enter__(self) -> SyncClient:
@@ -238,7 +240,12 @@ class SyncClient:
         started = time.perf_counter()
         try:
             with self._client.stream(
-                method, path, params=params, content=content, headers=headers
+                method,
+                path,
+                params=params,
+                content=content,
+                headers=headers,
+                extensions={"trace": self._headers.trace},
             ) as response:
                 status = response.status_code
                 log.info(
@@ -279,6 +286,16 @@ class SyncClient:
                 )
             ) from None
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            if self._headers.fired:
+                raise _Transient(
+                    SyncError(
+                        f"the back office at {self.shown} sent its answer too slowly (no "
+                        f"complete answer in {self._headers.seconds:.0f} s), so it was given "
+                        f"up. Sync again when the signal is better. {NOTHING_CHANGED} by the "
+                        "unfinished step.",
+                        category="offline",
+                    )
+                ) from None
             raise _Transient(
                 SyncError(
                     f"the connection to the back office at {self.shown} was cut "

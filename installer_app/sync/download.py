@@ -19,7 +19,7 @@ import httpx
 
 from installer_app import __version__
 from installer_app.errors import UserError
-from installer_app.sync.pace import Pace
+from installer_app.sync.pace import HeaderDeadline, Pace
 from installer_app.sync.urls import display_url, is_url
 
 MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024
@@ -67,6 +67,7 @@ def fetch(
     fd, temp_name = tempfile.mkstemp(prefix=".download-", suffix=".part", dir=dest_dir)
     temp = Path(temp_name)
     done = False
+    headers_deadline = HeaderDeadline()
     try:
         with (
             os.fdopen(fd, "wb") as out,
@@ -77,7 +78,9 @@ def fetch(
                 max_redirects=5,
                 transport=transport,
             ) as client,
-            client.stream("GET", url, headers=request_headers) as response,
+            client.stream(
+                "GET", url, headers=request_headers, extensions={"trace": headers_deadline.trace}
+            ) as response,
         ):
             if response.status_code == 304:
                 return Download(url, None, etag, last_modified)
@@ -133,6 +136,12 @@ def fetch(
     except httpx.TooManyRedirects:
         raise UserError(f"{shown} redirected too many times; nothing was changed.") from None
     except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+        if headers_deadline.fired:
+            raise UserError(
+                f"{shown} answered too slowly (no complete answer in "
+                f"{headers_deadline.seconds:.0f} s); the download was stopped and nothing was "
+                "changed. Try again when the signal is better."
+            ) from None
         raise UserError(
             f"the download from {shown} was interrupted ({_reason(exc)}). Nothing was changed; "
             "try again."
@@ -142,6 +151,7 @@ def fetch(
             f"downloading {shown} failed ({_reason(exc)}); nothing was changed."
         ) from None
     finally:
+        headers_deadline.disarm()
         if not done:
             with contextlib.suppress(OSError):
                 temp.unlink()

@@ -1,6 +1,6 @@
 """More hostile back-office answers, beside ``test_hostile_server.py``: JSON with the wrong
 content type, redirects to another host, empty or odd JSON, a compressed bomb, a feed that never
-ends, a slow drip of bytes or no answer at all (slowloris), HTML error pages from a proxy, and a
+ends, a slow drip of bytes (of the body or of the headers) or no answer at all (slowloris), HTML error pages from a proxy, and a
 push answered with garbage. Each is refused with a plain message and nothing is written; a
 reference download redirected elsewhere never carries the sync token there."""
 
@@ -120,6 +120,23 @@ def drip(release: threading.Event, content_type: str = JSON) -> Responder:
     return respond
 
 
+def header_drip(release: threading.Event) -> Responder:
+    """A status line, then one byte of an endless header every 20 ms: the body never starts."""
+
+    def respond(handler: BaseHTTPRequestHandler, _body: bytes) -> None:
+        try:
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\nX-Pad: ")
+            for _ in range(1_000):
+                if release.wait(0.02):
+                    return
+                handler.wfile.write(b"a")
+                handler.wfile.flush()
+        except OSError:
+            pass  # the client gave up, as it should
+
+    return respond
+
+
 def silent(release: threading.Event) -> Responder:
     """Reads the request, never answers (until the test ends)."""
 
@@ -143,6 +160,7 @@ def quick_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pace, "GRACE_S", 0.3)
     monkeypatch.setattr(pace, "MIN_BYTES_PER_S", 1_000.0)
     monkeypatch.setattr(client, "READ_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(pace, "HEADERS_DEADLINE_S", 0.5)
 
 
 PULL_CASES: dict[str, tuple[str, Callable[[threading.Event], Responder], list[str], str]] = {
@@ -211,6 +229,8 @@ PULL_CASES: dict[str, tuple[str, Callable[[threading.Event], Responder], list[st
         "server",
     ),
     "jobs-slow-drip": ("/api/v1/jobs", drip, ["too slowly"], "offline"),
+    "me-headers-drip": ("/api/v1/me", header_drip, ["too slowly"], "offline"),
+    "jobs-headers-drip": ("/api/v1/jobs", header_drip, ["too slowly"], "offline"),
     "jobs-no-answer": ("/api/v1/jobs", silent, ["did not answer in time"], "offline"),
     "reference-index-slow-drip": ("/api/v1/reference", drip, ["too slowly"], "offline"),
 }
@@ -261,6 +281,7 @@ PUSH_ANSWERS: dict[str, tuple[Callable[[threading.Event], Responder], str]] = {
         "'results' must be a list",
     ),
     "slow-drip": (drip, "too slowly"),
+    "headers-drip": (header_drip, "too slowly"),
     "no-answer": (silent, "did not answer in time"),
 }
 
@@ -284,14 +305,17 @@ def test_a_hostile_answer_to_a_push_marks_nothing_sent(
 REFERENCE_INDEX = {"lists": [{"kind": "cpl", "etag": '"v2"', "sha256": "0" * 64, "rows": 6}]}
 
 
+@pytest.mark.parametrize("where", ["body", "headers"])
 def test_a_reference_list_sent_in_a_slow_drip_is_given_up_and_nothing_changes(
     hostile: HostileServer,  # noqa: F811
     device: Path,  # noqa: F811
     release: threading.Event,
     quick_limits: None,
+    where: str,
 ) -> None:
     hostile.routes["/api/v1/reference"] = answer(200, REFERENCE_INDEX)
-    hostile.routes["/api/v1/reference/cpl"] = drip(release, "text/csv")
+    slow = drip(release, "text/csv") if where == "body" else header_drip(release)
+    hostile.routes["/api/v1/reference/cpl"] = slow
     before = local_state(device)
     with pytest.raises(SyncError) as failure:
         sync_now(device, server=hostile.url, token=TOKEN, retry=FAST)
