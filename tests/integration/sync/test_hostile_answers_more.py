@@ -100,41 +100,32 @@ def gzip_bomb(handler: BaseHTTPRequestHandler, _body: bytes) -> None:
     handler.wfile.write(raw)
 
 
-def drip(release: threading.Event, content_type: str = JSON) -> Responder:
-    """Headers at once, then a byte every 20 ms of a body that claims 1 MB (slowloris)."""
+def _trickle(release: threading.Event, head: bytes, byte: bytes) -> Responder:
+    """``head`` at once, then ``byte`` every 20 ms for 20 s (slowloris)."""
 
     def respond(handler: BaseHTTPRequestHandler, _body: bytes) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(1_000_000))
-        handler.end_headers()
         try:
+            handler.wfile.write(head)
             for _ in range(1_000):
                 if release.wait(0.02):
                     return
-                handler.wfile.write(b" ")
+                handler.wfile.write(byte)
                 handler.wfile.flush()
         except OSError:
             pass  # the client gave up, as it should
 
     return respond
+
+
+def drip(release: threading.Event, content_type: str = JSON) -> Responder:
+    """Headers at once, then a byte every 20 ms of a body that claims 1 MB."""
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: 1000000\r\n\r\n"
+    return _trickle(release, head.encode(), b" ")
 
 
 def header_drip(release: threading.Event) -> Responder:
     """A status line, then one byte of an endless header every 20 ms: the body never starts."""
-
-    def respond(handler: BaseHTTPRequestHandler, _body: bytes) -> None:
-        try:
-            handler.wfile.write(b"HTTP/1.1 200 OK\r\nX-Pad: ")
-            for _ in range(1_000):
-                if release.wait(0.02):
-                    return
-                handler.wfile.write(b"a")
-                handler.wfile.flush()
-        except OSError:
-            pass  # the client gave up, as it should
-
-    return respond
+    return _trickle(release, b"HTTP/1.1 200 OK\r\nX-Pad: ", b"a")
 
 
 def silent(release: threading.Event) -> Responder:
