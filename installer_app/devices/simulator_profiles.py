@@ -11,18 +11,13 @@ from typing import Any
 
 from installer_app import paths
 from installer_app.devices import iec62056 as proto
+from installer_app.devices.profiles import FIELDS
 
 PROFILE_FILE = "simulator_profiles.toml"
 DEFAULT_PROFILE = "halden-s1"
 FAULTS = ("silent", "bad-bcc", "garbage", "no-baud-switch", "slow", "unplugged")
-IDENTITY_FIELDS = (
-    "device_id",
-    "manufacturer",
-    "model",
-    "hardware_version",
-    "firmware_version",
-    "device_type",
-)
+IDENTITY_FIELDS = FIELDS
+"""What a simulated device can say about itself: the reading fields a reader profile maps."""
 
 
 @dataclass(frozen=True, slots=True)

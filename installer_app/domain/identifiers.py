@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import re
 
+from installer_app.domain.shown import quoted
+
 _EUI_SEPARATORS = re.compile(r"[\s:\-._]")
 _HEX = re.compile(r"[0-9A-F]+")
 _VERSION_SEPARATORS = re.compile(r"[\s.\-:_/]")
 
 INSTALL_CODE_LENGTHS = (6, 8, 12, 16)
 """Install-code lengths in bytes, before the 2-byte CRC."""
-_SHOWN = 40
 
 
 def _quoted(text: str) -> str:
     """The refused value for a message: stripped, quoted, cut short (files can be damaged)."""
-    value = text.strip()
-    return repr(value if len(value) <= _SHOWN else value[:_SHOWN] + "…")
+    return quoted(text.strip())
 
 
 def normalise_eui64(text: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from installer_app.domain.shown import quoted
+
 
 class Generation(StrEnum):
     SMETS1 = "SMETS1"
@@ -18,8 +20,7 @@ class Generation(StrEnum):
             return cls.SMETS1
         if key in {"SMETS2", "SMETS2+", "S2", "S2+", "2", "2+", "SMETS2PLUS"}:
             return cls.SMETS2
-        shown = text if len(text) <= 40 else text[:40] + "…"
-        raise ValueError(f"{shown!r} is not a SMETS generation (use SMETS1 or SMETS2+)")
+        raise ValueError(f"{quoted(text)} is not a SMETS generation (use SMETS1 or SMETS2+)")
 
 
 class Cohort(StrEnum):

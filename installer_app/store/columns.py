@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from installer_app.store.csv_table import CsvTable, ErrorList, short
+from installer_app.domain.shown import quoted
+from installer_app.store.csv_table import CsvTable, ErrorList
 
 SEP = "\x00"
 HEX_DIGITS = b"0123456789ABCDEF"
@@ -121,7 +122,7 @@ def _slow_column(
         for value, line in zip(values, table.row_lines, strict=True):
             problem = bad.get(value)
             if problem is not None:
-                shown = short(value.strip())  # the same form the identifier checks quote
+                shown = quoted(value.strip())  # the same form the identifier checks quote
                 detail = problem if value.strip() and shown in problem else f"{shown} {problem}"
                 errors.add(line, f"column {label!r}: {detail}{'; ' + hint if hint else ''}")
         return values

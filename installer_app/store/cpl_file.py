@@ -17,6 +17,7 @@ from operator import itemgetter
 from installer_app.domain.generation import GenerationRules
 from installer_app.domain.identifiers import normalise_hex, normalise_version
 from installer_app.domain.model import CPL_STATUSES, DEVICE_TYPES, Generation
+from installer_app.domain.shown import quoted
 from installer_app.store.columns import (
     checked_column,
     choice,
@@ -26,7 +27,7 @@ from installer_app.store.columns import (
     upper_alnum,
     upper_hex,
 )
-from installer_app.store.csv_table import CsvTable, ErrorList, no_gc, read_csv, short
+from installer_app.store.csv_table import CsvTable, ErrorList, no_gc, read_csv
 
 KNOWN_DEVICE_TYPES = (*DEVICE_TYPES, "SAPC")
 
@@ -167,7 +168,7 @@ def _generation_map(
             if version_text.strip():
                 errors.add(
                     line,
-                    f"column {label!r}: {short(version_text.strip())} matches no SMETS generation "
+                    f"column {label!r}: {quoted(version_text.strip())} matches no SMETS generation "
                     "rule, so it is not known whether this entry is SMETS1 or SMETS2+. Add a "
                     "'SMETS Generation' column, or a rule to generation_rules.toml",
                 )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from installer_app import paths
+from installer_app.domain.shown import cut, quoted
 from installer_app.errors import UserError
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -27,16 +28,6 @@ MAX_FIELD_CHARS = 10_000
 means a damaged file, e.g. a quote never closed, and is refused rather than cut."""
 
 _HEADER_JUNK = re.compile(r"[^0-9a-z]+")
-
-
-def cut(text: str, limit: int = 40) -> str:
-    """Text for a message, cut to ``limit`` characters (a damaged file can hold huge values)."""
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def short(text: str, limit: int = 40) -> str:
-    """A value for a message: quoted, cut to ``limit`` characters."""
-    return repr(cut(text, limit))
 
 
 def header_key(text: str) -> str:
@@ -192,13 +183,13 @@ def _too_long(file_name: str, line: int, row: list[str], header: list[str] | Non
     for index, field in enumerate(row):
         if len(field) > MAX_FIELD_CHARS:
             column = (
-                f"column {short(header[index].strip())}"
+                f"column {quoted(header[index].strip())}"
                 if header and index < len(header)
                 else f"field {index + 1}"
             )
             raise UserError(
                 f"{file_name}, line {line}, {column}: the value is {len(field):,} characters "
-                f"long ({short(field)}), more than the {MAX_FIELD_CHARS:,} any field can be. The "
+                f"long ({quoted(field)}), more than the {MAX_FIELD_CHARS:,} any field can be. The "
                 "file is damaged (perhaps a quote that is never closed) or is not the right "
                 "file. Get a good copy and import it again."
             )
@@ -283,7 +274,7 @@ def read_csv(data: bytes, file_name: str, kind: str, what: str) -> CsvTable:
         if spec.name in columns:
             first = header[columns[spec.name]]
             raise UserError(
-                f"{file_name}, line {header_line}: columns {short(first)} and {short(name)} "
+                f"{file_name}, line {header_line}: columns {quoted(first)} and {quoted(name)} "
                 f"both mean "
                 f"{spec.label!r}. Remove one of them and import again."
             )

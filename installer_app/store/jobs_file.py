@@ -26,6 +26,7 @@ from typing import Any
 from installer_app.domain.identifiers import normalise_eui64
 from installer_app.domain.model import Cohort, Generation
 from installer_app.domain.prenotification import Job
+from installer_app.domain.shown import cut, quoted
 from installer_app.errors import UserError
 from installer_app.json_kind import json_kind
 from installer_app.paths import shown_path
@@ -104,9 +105,8 @@ def parse_jobs_bytes(data: bytes, name: str) -> list[Job]:
 def _show(value: object) -> str:
     """A value for a message, cut to about 50 characters; a text keeps its closing quote."""
     if isinstance(value, str):
-        return repr(value if len(value) <= 48 else value[:48] + "…")
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 50 else text[:50] + "…"
+        return quoted(value, 48)
+    return cut(json.dumps(value, ensure_ascii=False), 50)
 
 
 class _JobReader:

@@ -41,6 +41,7 @@ from installer_app.domain.prenotification import (
     SOURCE_DUIS_12_2,
     PrenotificationRecord,
 )
+from installer_app.domain.shown import quoted
 from installer_app.errors import UserError
 from installer_app.paths import shown_path
 from installer_app.store.csv_table import ErrorList, read_csv
@@ -123,13 +124,6 @@ def _too_big(name: str, size: int, limit: int, what: str) -> str:
         f"{name}: the file is {size:,} bytes, larger than the {limit:,} bytes allowed for a "
         f"{what}. Check that this is the right file; a real one is much smaller."
     )
-
-
-def _show(value: str, limit: int = 40) -> str:
-    """A value for a message: quoted, control characters escaped, cut to ``limit``."""
-    if len(value) > limit:
-        value = value[:limit] + "…"
-    return repr(value)
 
 
 # --------------------------------------------------------------------------- entry points
@@ -233,7 +227,7 @@ def _expat_reason(exc: ParseError) -> str:
 def _describe_tag(tag: str) -> str:
     if tag.startswith("{"):
         namespace, _, local = tag[1:].partition("}")
-        return f"<{local}> in namespace {_show(namespace, 80)}"
+        return f"<{local}> in namespace {quoted(namespace, 80)}"
     return f"<{tag}> with no namespace" if tag else "not an element"
 
 
@@ -284,7 +278,7 @@ def _parse_12_2(root: Element, name: str) -> list[PrenotificationRecord]:
     service = _text(header, "ServiceReference", "Header", name)
     if service != "12.2":
         raise UserError(
-            f"{name}: this is a DUIS request for service reference {_show(service or '(none)')}, "
+            f"{name}: this is a DUIS request for service reference {quoted(service or '(none)')}, "
             "not a 12.2 Device Pre-notification. Import a DUIS SR 12.2 request, a DUIS SR 8.2 "
             "Read Inventory response, or a pre-notification CSV."
         )
@@ -325,7 +319,7 @@ def _parse_8_2(root: Element, name: str) -> list[PrenotificationRecord]:
     if service != "8.2":
         raise UserError(
             f"{name}: this is a DUIS response for service reference "
-            f"{_show(service or '(none)')}, not 8.2 Read Inventory. Import a DUIS SR 8.2 Read "
+            f"{quoted(service or '(none)')}, not 8.2 Read Inventory. Import a DUIS SR 8.2 Read "
             "Inventory response, a DUIS SR 12.2 request, or a pre-notification CSV."
         )
     inventory = _child(response, "DSPInventory", "ResponseMessage", name)
@@ -334,7 +328,7 @@ def _parse_8_2(root: Element, name: str) -> list[PrenotificationRecord]:
         code = _text(header, "ResponseCode", "Header", name) if header is not None else None
         raise UserError(
             f"{name}: this 8.2 response has no DSPInventory (ResponseCode "
-            f"{_show(code or '(none)')}), so there is nothing to import. Ask the back office for "
+            f"{quoted(code or '(none)')}), so there is nothing to import. Ask the back office for "
             "a successful Read Inventory response."
         )
     devices = _children(inventory, "Device")
@@ -372,7 +366,7 @@ def _parse_8_2(root: Element, name: str) -> list[PrenotificationRecord]:
 
 
 def _bad(name: str, where: str, field: str, value: str, problem: str) -> UserError:
-    return UserError(f"{name}: {where}: {field} {_show(value)} {problem}. {_FIX_FILE}")
+    return UserError(f"{name}: {where}: {field} {quoted(value)} {problem}. {_FIX_FILE}")
 
 
 def _missing(name: str, where: str, field: str) -> UserError:

@@ -22,6 +22,7 @@ from installer_app.domain.prenotification import (
     Job,
     PrenotificationRecord,
 )
+from installer_app.domain.shown import cut
 from installer_app.errors import UserError
 from installer_app.json_kind import json_kind
 
@@ -84,8 +85,7 @@ def _refuse(what: str, problem: str) -> ProtocolError:
 
 def clean_text(value: str, limit: int = MAX_MESSAGE) -> str:
     """Text from the server made safe to show: no control characters, bounded length."""
-    text = _CONTROL.sub(" ", value).strip()
-    return text if len(text) <= limit else text[:limit] + "…"
+    return cut(_CONTROL.sub(" ", value).strip(), limit)
 
 
 def canonical_json(value: object) -> str:
