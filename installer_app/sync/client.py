@@ -287,15 +287,8 @@ class SyncClient:
             ) from None
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             if self._headers.fired:
-                raise _Transient(
-                    SyncError(
-                        f"the back office at {self.shown} sent its answer too slowly (no "
-                        f"complete answer in {self._headers.seconds:.0f} s), so it was given "
-                        f"up. Sync again when the signal is better. {NOTHING_CHANGED} by the "
-                        "unfinished step.",
-                        category="offline",
-                    )
-                ) from None
+                detail = f"no complete answer in {self._headers.seconds:.0f} s"
+                raise _too_slow(self.shown, detail) from None
             raise _Transient(
                 SyncError(
                     f"the connection to the back office at {self.shown} was cut "
@@ -367,6 +360,16 @@ def _retry_after_header(value: str | None) -> float | None:
     return None
 
 
+def _too_slow(shown: str, detail: str) -> _Transient:
+    return _Transient(
+        SyncError(
+            f"the back office at {shown} sent its answer too slowly ({detail}), so it was given "
+            f"up. Sync again when the signal is better. {NOTHING_CHANGED} by the unfinished step.",
+            category="offline",
+        )
+    )
+
+
 def _read_bounded(response: httpx.Response, cancel: threading.Event | None, shown: str) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > protocol.MAX_JSON_BYTES:
@@ -382,14 +385,7 @@ def _read_bounded(response: httpx.Response, cancel: threading.Event | None, show
             raise cancelled()
         received += len(chunk)
         if speed.too_slow(received):
-            raise _Transient(
-                SyncError(
-                    f"the back office at {shown} sent its answer too slowly ({received:,} bytes "
-                    f"in {speed.elapsed:.0f} s), so it was given up. Sync again when the signal "
-                    f"is better. {NOTHING_CHANGED} by the unfinished step.",
-                    category="offline",
-                )
-            )
+            raise _too_slow(shown, f"{received:,} bytes in {speed.elapsed:.0f} s")
         if received > protocol.MAX_JSON_BYTES:
             raise protocol.ProtocolError(
                 f"the back office sent more than {protocol.MAX_JSON_BYTES:,} bytes in one "
